@@ -1,0 +1,102 @@
+"""Post-generation tasks Copier runs with `--trust` (after `copier copy` and `copier update`).
+
+1. Write `.env` with freshly generated secrets, if there is none (never overwritten).
+2. Lock the dependencies with `uv lock`, when uv is installed.
+3. On copy only: make the first git commit, so the project is reviewable and
+   `copier update` has a baseline from day one. On update nothing is committed:
+   the team reviews the diff first.
+
+Each step is idempotent and explains itself when it cannot run. Only the
+standard library is used: Copier runs this with its own interpreter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+class TaskError(Exception):
+    """A task failed in a way the user must act on."""
+
+
+def write_env(project: Path) -> str:
+    env_file = project / ".env"
+    example = project / ".env.example"
+    if env_file.exists():
+        return ".env exists: left unchanged"
+    if not example.exists():
+        raise TaskError(".env.example is missing, so no .env can be written from it")
+    lines = []
+    for line in example.read_text(encoding="utf-8").splitlines():
+        if line.startswith("SECRET_KEY="):
+            line = f"SECRET_KEY={secrets.token_urlsafe(48)}"
+        lines.append(line)
+    env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env_file.chmod(0o600)
+    return ".env written with a fresh SECRET_KEY (mode 600, ignored by git)"
+
+
+def lock_dependencies(project: Path) -> str:
+    uv = shutil.which("uv")
+    if uv is None:
+        return "uv not found: skipped `uv lock` (`uv sync` will lock on first use)"
+    result = subprocess.run([uv, "lock"], cwd=project, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise TaskError(f"`uv lock` failed; fix the cause and run it again in {project}:\n{result.stderr.strip()}")
+    return "dependencies locked in uv.lock"
+
+
+def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=False)
+
+
+def first_commit(project: Path, author_name: str, author_email: str) -> str:
+    if shutil.which("git") is None:
+        return "git not found: skipped the first commit"
+    inside = _git(project, "rev-parse", "--show-toplevel")
+    if inside.returncode == 0 and Path(inside.stdout.strip()).resolve() != project.resolve():
+        return "the project lies inside another git repository: skipped the first commit"
+    if inside.returncode != 0:
+        init = _git(project, "init", "--initial-branch=main")
+        if init.returncode != 0:
+            raise TaskError(f"`git init` failed: {init.stderr.strip()}")
+    if _git(project, "rev-parse", "--verify", "HEAD").returncode == 0:
+        return "the repository already has commits: nothing committed"
+    _git(project, "add", "--all")
+    # Use the developer's git identity; fall back to the project owner when there is none.
+    identity: list[str] = []
+    if not _git(project, "config", "user.email").stdout.strip():
+        identity = ["-c", f"user.name={author_name}", "-c", f"user.email={author_email}"]
+    commit = _git(project, *identity, "commit", "--no-verify", "-m", "Generate the project from the Preflight template")
+    if commit.returncode != 0:
+        raise TaskError(f"the first commit failed: {commit.stderr.strip() or commit.stdout.strip()}")
+    return "first commit made on branch main"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--operation", choices=["copy", "update"], required=True)
+    parser.add_argument("--author-name", required=True)
+    parser.add_argument("--author-email", required=True)
+    parser.add_argument("--project", type=Path, default=Path.cwd())
+    args = parser.parse_args(argv)
+
+    steps = [("secrets", lambda: write_env(args.project)), ("lock", lambda: lock_dependencies(args.project))]
+    if args.operation == "copy":
+        steps.append(("git", lambda: first_commit(args.project, args.author_name, args.author_email)))
+    for name, step in steps:
+        try:
+            print(f"preflight [{name}]: {step()}")
+        except TaskError as error:
+            print(f"preflight [{name}] failed: {error}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
