@@ -68,7 +68,11 @@ def configure_logging(*, level: str, json_lines: bool) -> None:
                 "text": {"()": TextFormatter, "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
             },
             "handlers": {
-                "stdout": {"class": "logging.StreamHandler", "formatter": formatter, "stream": "ext://sys.stdout"},
+                "stdout": {
+                    "class": "logging.StreamHandler",
+                    "formatter": formatter,
+                    "stream": "ext://sys.stdout",
+                },
             },
             "root": {"level": level.upper(), "handlers": ["stdout"]},
             "loggers": {
