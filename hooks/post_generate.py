@@ -47,7 +47,9 @@ def lock_dependencies(project: Path) -> str:
         return "uv not found: skipped `uv lock` (`uv sync` will lock on first use)"
     result = subprocess.run([uv, "lock"], cwd=project, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise TaskError(f"`uv lock` failed; fix the cause and run it again in {project}:\n{result.stderr.strip()}")
+        raise TaskError(
+            f"`uv lock` failed; fix the cause and run it again in {project}:\n{result.stderr.strip()}"
+        )
     return "dependencies locked in uv.lock"
 
 
@@ -72,7 +74,9 @@ def first_commit(project: Path, author_name: str, author_email: str) -> str:
     identity: list[str] = []
     if not _git(project, "config", "user.email").stdout.strip():
         identity = ["-c", f"user.name={author_name}", "-c", f"user.email={author_email}"]
-    commit = _git(project, *identity, "commit", "--no-verify", "-m", "Generate the project from the Preflight template")
+    commit = _git(
+        project, *identity, "commit", "--no-verify", "-m", "Generate the project from the Preflight template"
+    )
     if commit.returncode != 0:
         raise TaskError(f"the first commit failed: {commit.stderr.strip() or commit.stdout.strip()}")
     return "first commit made on branch main"

@@ -1,0 +1,32 @@
+# Preflight's task runner: the same verbs as the projects it generates.
+.DEFAULT_GOAL := help
+.PHONY: help project test lint format clean
+
+# uv from PATH, or a private copy in .tools/ on a machine that has none.
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+export PATH := $(CURDIR)/.tools/bin:$(PATH)
+DEST ?= ../my-service
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+project: $(UV) ## Generate a service with the default answers: make project DEST=../my-service ARGS="-d database=mysql"
+	$(UV) run --group dev copier copy --trust --defaults $(ARGS) . $(DEST)
+
+test: $(UV) ## Run the template's test suite (renders and tests real projects; about 10 minutes)
+	$(UV) run pytest -n 2 --dist loadgroup
+
+lint: $(UV) ## Lint the template's own code
+	$(UV) run ruff check hooks tests
+	$(UV) run ruff format --check hooks tests
+
+format: $(UV) ## Format the template's own code
+	$(UV) run ruff format hooks tests
+	$(UV) run ruff check --fix hooks tests
+
+clean: ## Remove the local tool copy and caches
+	rm -rf .tools .venv .pytest_cache .ruff_cache

@@ -1,0 +1,63 @@
+"""The answer combinations the suite renders.
+
+Every choice of every question that changes generated code appears in at least one
+combination (test_rendering checks that against copier.yml), and the three database
+choices each run the generated project's own test suite.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import Combination
+
+# Questions whose answers change generated code (the others only inform the docs).
+CODE_DRIVING_QUESTIONS = (
+    "framework",
+    "python_version",
+    "database",
+    "read_replicas",
+    "traffic",
+    "deployment",
+    "staging_environment",
+)
+
+COMBINATIONS = (
+    Combination("fastapi-postgresql", {}, runs_own_suite=True),
+    Combination(
+        "fastapi-mariadb",
+        {
+            "database": "mysql",
+            "python_version": "3.13",
+            "traffic": "high",
+            "read_replicas": True,
+            "deployment": "kubernetes",
+            "staging_environment": False,
+            "project_name": "Order Desk",
+        },
+        runs_own_suite=True,
+    ),
+    Combination(
+        "fastapi-sqlite",
+        {"database": "sqlite", "deployment": "compose", "python_version": "3.11", "traffic": "low"},
+        runs_own_suite=True,
+    ),
+    Combination(
+        "fastapi-postgresql-replicas",
+        {
+            "read_replicas": True,
+            "python_version": "3.11",
+            "package_name": "ledger_api",
+            "compliance": ["gdpr"],
+        },
+    ),
+)
+
+
+def combination_params(*, own_suite_only: bool = False) -> list[object]:
+    """pytest params, grouped so that one xdist worker renders and syncs each combination."""
+    return [
+        pytest.param(combination, id=combination.name, marks=pytest.mark.xdist_group(combination.name))
+        for combination in COMBINATIONS
+        if combination.runs_own_suite or not own_suite_only
+    ]

@@ -1,0 +1,71 @@
+"""Rendering projects from this checkout and running their tools."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from copier import run_copy
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+
+# Variables of the outer environment that must not leak into a generated project's tools.
+_LEAKY_ENV = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "UV_RUN_RECURSION_DEPTH")
+
+
+@dataclass(frozen=True)
+class Combination:
+    """One set of answers to render, and how much of the result to exercise."""
+
+    name: str
+    data: dict[str, Any] = field(default_factory=dict)
+    runs_own_suite: bool = False
+
+
+def render(destination: Path, data: dict[str, Any], *, trust: bool = False) -> Path:
+    """Render the template with `--defaults`, as a user would with `copier copy`."""
+    run_copy(
+        str(TEMPLATE_ROOT),
+        str(destination),
+        data=data,
+        defaults=True,
+        unsafe=trust,
+        skip_tasks=not trust,
+        quiet=True,
+    )
+    return destination
+
+
+def answers(project: Path) -> dict[str, Any]:
+    """The answers Copier recorded for a rendered project, computed defaults included."""
+    recorded: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    return recorded
+
+
+def project_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in _LEAKY_ENV}
+    env.update(extra)
+    return env
+
+
+def run(
+    command: list[str], cwd: Path, *, timeout: float = 900, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a command in a project; fail the test with its output if it fails."""
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=env or project_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        output = (result.stdout + "\n" + result.stderr)[-6000:]
+        raise AssertionError(f"`{' '.join(command)}` failed in {cwd} ({result.returncode}):\n{output}")
+    return result

@@ -1,0 +1,24 @@
+"""Generated projects run their own test suites against the real databases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.combinations import combination_params
+from tests.helpers import Combination, run
+
+SyncedProject = Callable[[Combination], Path]
+
+
+@pytest.mark.parametrize("combination", combination_params(own_suite_only=True))
+def test_generated_project_suite_passes(combination: Combination, synced_project: SyncedProject) -> None:
+    """`make test` in the project: its tests, migrations up/down/up, coverage gate."""
+    result = run(["make", "test"], synced_project(combination))
+
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed", summary), summary
+    assert not re.search(r"\d+ (failed|skipped|error)", summary), "a generated project must not skip tests"

@@ -1,0 +1,124 @@
+"""Rendering: every combination renders cleanly and passes the generated project's own
+quality gates (ruff, ruff format, mypy --strict, import-linter), plus static checks of
+its container, compose and CI files."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.combinations import CODE_DRIVING_QUESTIONS, COMBINATIONS, combination_params
+from tests.helpers import TEMPLATE_ROOT, Combination, answers, render, run
+
+SyncedProject = Callable[[Combination], Path]
+
+# A Jinja tag or expression left unrendered. `${{ … }}` is GitHub Actions syntax, not Jinja.
+JINJA_LEFTOVER = re.compile(r"\{%|%\}|\{#|#\}|(?<!\$)\{\{")
+
+
+def test_every_choice_of_every_code_driving_question_is_rendered(tmp_path: Path) -> None:
+    questions = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+    assert any(not combination.data for combination in COMBINATIONS), "one combination is the plain defaults"
+    # The answers as Copier recorded them, computed defaults included.
+    recorded = [answers(render(tmp_path / c.name, c.data)) for c in COMBINATIONS]
+    for question in CODE_DRIVING_QUESTIONS:
+        spec = questions[question]
+        choices = list(spec["choices"].values()) if "choices" in spec else [True, False]
+        rendered = {answer[question] for answer in recorded}
+        missing = [choice for choice in choices if choice not in rendered]
+        assert not missing, f"no combination renders {question}={missing}"
+
+
+@pytest.mark.parametrize("combination", combination_params())
+def test_no_jinja_is_left_in_any_file(combination: Combination, synced_project: SyncedProject) -> None:
+    project = synced_project(combination)
+    leftovers = []
+    for path in project.rglob("*"):
+        if ".venv" in path.parts or ".git" in path.parts or not path.is_file():
+            continue
+        assert "{%" not in path.name, f"unrendered file name: {path}"
+        assert "{{" not in path.name, f"unrendered file name: {path}"
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            continue
+        leftovers += [
+            f"{path.relative_to(project)}: {match.group()}" for match in JINJA_LEFTOVER.finditer(text)
+        ]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("combination", combination_params())
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["uv", "run", "ruff", "check", "."],
+        ["uv", "run", "ruff", "format", "--check", "."],
+        ["uv", "run", "mypy"],
+        ["uv", "run", "lint-imports"],
+    ],
+    ids=["ruff", "ruff-format", "mypy-strict", "import-contracts"],
+)
+def test_generated_code_passes_its_quality_gates(
+    combination: Combination, command: list[str], synced_project: SyncedProject
+) -> None:
+    run(command, synced_project(combination))
+
+
+@pytest.mark.parametrize("combination", combination_params())
+def test_ci_workflow_is_valid_and_hardened(combination: Combination, synced_project: SyncedProject) -> None:
+    workflow_path = synced_project(combination) / ".github" / "workflows" / "ci.yml"
+    run(
+        ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow_path)],
+        TEMPLATE_ROOT,
+    )
+    workflow = yaml.safe_load(workflow_path.read_text())
+    assert workflow["permissions"] == {"contents": "read"}
+    steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
+    for step in steps:
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), f"unpinned: {step['uses']}"
+    assert any(step.get("run") == "make test" for step in steps)
+
+
+@pytest.mark.parametrize("combination", combination_params())
+def test_dockerfile_passes_hadolint_and_runs_as_non_root(
+    combination: Combination, synced_project: SyncedProject
+) -> None:
+    project = synced_project(combination)
+    hadolint = shutil.which("hadolint")
+    assert hadolint, "hadolint is installed with the template's dev dependencies"
+    run([hadolint, "--failure-threshold", "warning", "Dockerfile"], project)
+    dockerfile = (project / "Dockerfile").read_text()
+    assert dockerfile.count("\nFROM ") + dockerfile.startswith("FROM ") >= 2, "multi-stage build"
+    assert re.search(r"^USER app$", dockerfile, re.MULTILINE)
+    assert f'CMD ["python", "-m", "{answers(project)["package_name"]}"]' in dockerfile
+
+
+@pytest.mark.parametrize("combination", combination_params())
+def test_compose_file_describes_the_app_and_its_database(
+    combination: Combination, synced_project: SyncedProject
+) -> None:
+    compose = yaml.safe_load((synced_project(combination) / "compose.yaml").read_text())
+    services = compose["services"]
+    assert services["app"]["build"] == "."
+    published = [port for service in services.values() for port in service.get("ports", [])]
+    assert all(port.startswith("127.0.0.1:") for port in published), "publish on loopback only"
+    if combination.data.get("database", "postgresql") == "sqlite":
+        assert "db" not in services
+    else:
+        assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"
+        assert "healthcheck" in services["db"]
+
+
+@pytest.mark.parametrize("combination", combination_params())
+def test_no_secret_is_tracked(combination: Combination, synced_project: SyncedProject) -> None:
+    project = synced_project(combination)
+    assert not (project / ".env").exists()
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
+    assert "SECRET_KEY=change-me" in (project / ".env.example").read_text()

@@ -1,0 +1,153 @@
+"""The post-copy tasks (with --trust): .env with fresh secrets, uv lock, first commit.
+And without --trust, a complete project all the same."""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from copier import run_copy, run_update
+
+from tests.helpers import TEMPLATE_ROOT, project_env, render, run
+
+HOOK = TEMPLATE_ROOT / "hooks" / "post_generate.py"
+
+
+def _git(project: Path, *args: str) -> str:
+    return run(["git", *args], project).stdout.strip()
+
+
+def _hook(project: Path, operation: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            str(HOOK),
+            "--operation",
+            operation,
+            "--author-name",
+            "T",
+            "--author-email",
+            "t@example.com",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=project_env(),
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def trusted_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return render(tmp_path_factory.mktemp("trusted") / "project", {}, trust=True)
+
+
+def test_env_file_has_a_fresh_secret_and_is_private(trusted_project: Path) -> None:
+    env = dict(
+        line.split("=", 1)
+        for line in (trusted_project / ".env").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+
+    assert env["SECRET_KEY"] != "change-me"  # noqa: S105 — the placeholder, which must be replaced
+    assert len(env["SECRET_KEY"]) >= 48
+    assert stat.S_IMODE((trusted_project / ".env").stat().st_mode) == 0o600
+
+
+def test_secrets_differ_between_projects(trusted_project: Path, tmp_path: Path) -> None:
+    other = render(tmp_path / "other", {}, trust=True)
+
+    assert (other / ".env").read_text() != (trusted_project / ".env").read_text()
+
+
+def test_dependencies_are_locked(trusted_project: Path) -> None:
+    assert 'name = "fastapi"' in (trusted_project / "uv.lock").read_text()
+
+
+def test_first_commit_holds_everything_but_the_secrets(trusted_project: Path) -> None:
+    assert _git(trusted_project, "rev-list", "--count", "HEAD") == "1"
+    assert _git(trusted_project, "status", "--porcelain") == ""
+    tracked = _git(trusted_project, "ls-files").splitlines()
+    assert "uv.lock" in tracked
+    assert ".copier-answers.yml" in tracked
+    assert ".env" not in tracked
+
+
+def test_tasks_are_idempotent(trusted_project: Path) -> None:
+    env_before = (trusted_project / ".env").read_text()
+
+    result = _hook(trusted_project, "copy")
+
+    assert result.returncode == 0, result.stderr
+    assert ".env exists: left unchanged" in result.stdout
+    assert "already has commits" in result.stdout
+    assert (trusted_project / ".env").read_text() == env_before
+    assert _git(trusted_project, "rev-list", "--count", "HEAD") == "1"
+
+
+def test_update_does_not_commit(trusted_project: Path) -> None:
+    result = _hook(trusted_project, "update")
+
+    assert result.returncode == 0, result.stderr
+    assert "[git]" not in result.stdout
+    assert _git(trusted_project, "rev-list", "--count", "HEAD") == "1"
+
+
+def test_a_failing_task_explains_itself_without_a_traceback(tmp_path: Path) -> None:
+    result = _hook(tmp_path, "copy")
+
+    assert result.returncode == 1
+    assert "preflight [secrets] failed: .env.example is missing" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_without_trust_no_task_runs_and_the_project_is_complete(tmp_path: Path) -> None:
+    project = render(tmp_path / "project", {})
+
+    assert not (project / ".env").exists()
+    assert not (project / "uv.lock").exists()
+    assert not (project / ".git").exists()
+    for needed in ("pyproject.toml", ".env.example", "Makefile", "README.md", "docs/decisions/README.md"):
+        assert (project / needed).is_file(), needed
+
+
+def test_copier_update_works_from_day_one(tmp_path: Path) -> None:
+    """A template change reaches a project that has edits of its own, which are kept."""
+    template = tmp_path / "template"
+    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(template)], check=True)
+    # Work on the checkout as it is now, committed or not.
+    shutil.copytree(
+        TEMPLATE_ROOT, template, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", ".venv", ".tools")
+    )
+    _git(template, "add", "--all")
+    _git(
+        template,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@e.x",
+        "commit",
+        "--quiet",
+        "--allow-empty",
+        "-m",
+        "v1",
+    )
+    project = tmp_path / "project"
+    run_copy(str(template), str(project), defaults=True, unsafe=True, quiet=True)
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\nOur own note.\n")
+    _git(project, "commit", "--quiet", "-am", "Team edit")
+    makefile = template / "template" / "Makefile.jinja"
+    makefile.write_text(makefile.read_text() + "\n# A template improvement.\n")
+    _git(template, "-c", "user.name=t", "-c", "user.email=t@e.x", "commit", "--quiet", "-am", "v2")
+
+    run_update(str(project), defaults=True, unsafe=True, overwrite=True, quiet=True)
+
+    assert "# A template improvement." in (project / "Makefile").read_text()
+    assert "Our own note." in readme.read_text()
+    assert not list(project.rglob("*.rej"))
+    assert "<<<<<<<" not in readme.read_text()
