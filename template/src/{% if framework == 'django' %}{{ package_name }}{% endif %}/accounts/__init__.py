@@ -1,0 +1,1 @@
+"""Users: the project's own user model, custom from the first migration."""

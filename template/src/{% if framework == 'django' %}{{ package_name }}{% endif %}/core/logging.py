@@ -1,0 +1,104 @@
+"""Structured logging: one JSON object per line on stdout, with the request id.
+
+Logs go to stdout for the platform to collect (12-factor); the request id ties
+together every line written while handling one request. Django applies
+`logging_config()` through `configure()` (settings: LOGGING and LOGGING_CONFIG).
+"""
+
+import json
+import logging
+import logging.config
+import warnings
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any
+
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+# Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
+# Django's `request` extra is an object, not data: the request id identifies the request.
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "taskName",
+    "request_id",
+    "request",
+    "color_message",
+}
+_base_record_factory = logging.getLogRecordFactory()
+
+
+def _record_with_request_id(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    """Stamp each record with the current request id when it is created.
+
+    Formatting may happen later (or elsewhere), when the request's context is gone.
+    """
+    record = _base_record_factory(*args, **kwargs)
+    record.request_id = request_id_var.get()
+    return record
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "timestamp": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = getattr(record, "request_id", None)
+        if request_id is not None:
+            payload["request_id"] = request_id
+        payload.update({k: v for k, v in vars(record).items() if k not in _RECORD_FIELDS})
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        request_id = getattr(record, "request_id", None)
+        return f"{line} [request_id={request_id}]" if request_id else line
+
+
+def logging_config(*, level: str, json_lines: bool) -> dict[str, Any]:
+    """The LOGGING setting: everything, Django's and uvicorn's loggers included, to stdout."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {"()": JsonFormatter},
+            "text": {"()": TextFormatter, "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        },
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "formatter": "json" if json_lines else "text",
+                "stream": "ext://sys.stdout",
+            },
+        },
+        "root": {"level": level.upper(), "handlers": ["stdout"]},
+        "loggers": {
+            # Replace Django's default handlers (console only when DEBUG, mail to admins).
+            "django": {"handlers": [], "propagate": True, "level": level.upper()},
+            # 4xx responses are the client's business, not a log line per request; 5xx stay.
+            "django.request": {"handlers": [], "propagate": True, "level": "ERROR"},
+            "django.server": {"handlers": [], "propagate": True},
+            # The server's own loggers go through the root handler, as JSON too.
+            "uvicorn": {"handlers": [], "propagate": True},
+            "uvicorn.error": {"handlers": [], "propagate": True},
+            # No access log on the hot path: the platform's load balancer keeps one.
+            "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
+        },
+    }
+
+
+def configure(config: dict[str, Any]) -> None:
+    """Django's LOGGING_CONFIG: request ids on every record, then the dictConfig."""
+    logging.setLogRecordFactory(_record_with_request_id)
+    logging.config.dictConfig(config)
+    # Python's warnings become log lines too (logger "py.warnings"), JSON like the rest.
+    logging.captureWarnings(capture=True)
+    # Known and accepted: WhiteNoise serves the admin's and the docs' static files with a
+    # sync iterator, which Django reads into memory under ASGI. Not worth a line per file.
+    warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")

@@ -1,0 +1,1 @@
+"""The example feature: apis → services | selectors → models (HackSoftware's Django styleguide)."""
