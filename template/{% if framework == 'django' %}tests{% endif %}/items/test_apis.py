@@ -71,6 +71,26 @@ def test_text_the_database_cannot_store_is_refused(client: Client) -> None:
     assert response.status_code == 422
 
 
+def test_quantity_must_be_a_json_integer(client: Client) -> None:
+    refused = [
+        client.post(ITEMS, {"name": f"n{n}", "quantity": value}, content_type="application/json")
+        for n, value in enumerate([True, "3", 3.5])
+    ]
+    accepted = client.post(ITEMS, {"name": "whole", "quantity": 3.0}, content_type="application/json")
+
+    assert [response.status_code for response in refused] == [422, 422, 422]
+    assert accepted.status_code == 201
+    assert accepted.json()["quantity"] == 3
+
+
+def test_patch_schema_allows_omitting_but_not_null(client: Client) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["ItemUpdate"]
+
+    assert schema["properties"]["name"]["type"] == "string"
+    assert schema["properties"]["quantity"]["type"] == "integer"
+    assert "null" in str(schema["properties"]["description"])
+
+
 def test_malformed_json_is_a_validation_problem(client: Client) -> None:
     response = client.post(ITEMS, b"{not json", content_type="application/json")
 

@@ -6,7 +6,7 @@ at the edge with a 422, instead of failing in the driver with a 500.
 
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
 
 
 def _storable_text(value: str) -> str:
@@ -21,4 +21,7 @@ def _storable_text(value: str) -> str:
     return value
 
 
-StorableText = Annotated[str, AfterValidator(_storable_text)]
+# The schema says "no NUL" too, so clients (and schema-driven fuzzers) can know it.
+StorableText = Annotated[
+    str, AfterValidator(_storable_text), Field(json_schema_extra={"pattern": "^[^\\u0000]*$"})
+]
