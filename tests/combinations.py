@@ -11,8 +11,10 @@ import pytest
 
 from tests.helpers import Combination
 
-# Questions whose answers change generated code (the others only inform the docs).
+# Questions whose answers change generated files beyond the docs' prose: code,
+# configuration, CI, or the review's verdicts. (The others only inform the docs.)
 CODE_DRIVING_QUESTIONS = (
+    "repository_host",
     "framework",
     "python_version",
     "database",
@@ -34,6 +36,7 @@ COMBINATIONS = (
             "deployment": "kubernetes",
             "staging_environment": False,
             "project_name": "Order Desk",
+            "repository_host": "other",
         },
         runs_own_suite=True,
     ),
@@ -49,6 +52,7 @@ COMBINATIONS = (
             "python_version": "3.11",
             "package_name": "ledger_api",
             "compliance": ["gdpr"],
+            "repository_host": "gitlab",
         },
     ),
 )

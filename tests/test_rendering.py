@@ -71,8 +71,20 @@ def test_generated_code_passes_its_quality_gates(
 
 
 @pytest.mark.parametrize("combination", combination_params())
-def test_ci_workflow_is_valid_and_hardened(combination: Combination, synced_project: SyncedProject) -> None:
-    workflow_path = synced_project(combination) / ".github" / "workflows" / "ci.yml"
+def test_ci_pipeline_is_valid_and_hardened(combination: Combination, synced_project: SyncedProject) -> None:
+    project = synced_project(combination)
+    if answers(project)["repository_host"] == "gitlab":
+        assert not (project / ".github").exists()
+        pipeline_path = project / ".gitlab-ci.yml"
+        run(["check-jsonschema", "--builtin-schema", "vendor.gitlab-ci", str(pipeline_path)], TEMPLATE_ROOT)
+        pipeline = yaml.safe_load(pipeline_path.read_text())
+        images = [pipeline["check"]["image"], *(s["name"] for s in pipeline["check"].get("services", []))]
+        for image in images:
+            assert re.search(r":\d+(\.\d+)+", image), f"image not pinned to a version: {image}"
+        assert pipeline["check"]["script"][-1] == "make test"
+        return
+    assert not (project / ".gitlab-ci.yml").exists()
+    workflow_path = project / ".github" / "workflows" / "ci.yml"
     run(
         ["check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow_path)],
         TEMPLATE_ROOT,
