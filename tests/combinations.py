@@ -45,6 +45,24 @@ COMBINATIONS = (
         {"database": "sqlite", "deployment": "compose", "python_version": "3.11", "traffic": "low"},
         runs_own_suite=True,
     ),
+    Combination("django-postgresql", {"framework": "django"}, runs_own_suite=True),
+    Combination(
+        "django-mariadb",
+        {
+            "framework": "django",
+            "database": "mysql",
+            "python_version": "3.13",
+            "read_replicas": True,
+            "repository_host": "gitlab",
+            "staging_environment": False,
+        },
+        runs_own_suite=True,
+    ),
+    Combination(
+        "django-sqlite",
+        {"framework": "django", "database": "sqlite", "deployment": "compose", "python_version": "3.11"},
+        runs_own_suite=True,
+    ),
     Combination(
         "fastapi-postgresql-replicas",
         {

@@ -17,7 +17,8 @@ from tests.combinations import COMBINATIONS
 from tests.helpers import Combination, answers, project_env
 
 SyncedProject = Callable[[Combination], Path]
-DEFAULT = COMBINATIONS[0]
+# The default project of each framework.
+DOCS_PROJECTS = [combination for combination in COMBINATIONS if set(combination.data) <= {"framework"}]
 
 
 def _free_port() -> int:
@@ -26,9 +27,11 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def served_docs(synced_project: SyncedProject, tmp_path: Path) -> Iterator[str]:
-    project = synced_project(DEFAULT)
+@pytest.fixture(
+    params=[pytest.param(c, id=c.name, marks=pytest.mark.xdist_group(c.name)) for c in DOCS_PROJECTS]
+)
+def served_docs(request: pytest.FixtureRequest, synced_project: SyncedProject) -> Iterator[str]:
+    project = synced_project(request.param)
     port = _free_port()
     env = project_env(PORT=str(port), WEB_CONCURRENCY="1", ENVIRONMENT="development")
     server = subprocess.Popen(
@@ -55,7 +58,6 @@ def served_docs(synced_project: SyncedProject, tmp_path: Path) -> Iterator[str]:
         server.wait(timeout=30)
 
 
-@pytest.mark.xdist_group(DEFAULT.name)
 def test_api_docs_render_their_operations_offline(served_docs: str, tmp_path: Path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "Chromium is required (Debian package `chromium`; .ci/run installs it)"
