@@ -65,6 +65,12 @@ REFUSED = [
         "SQLite has no read replicas",
     ),
     (
+        {"framework": "django", "orm": "sqlalchemy"},
+        "orm",
+        "SQLAlchemy with Alembic is offered with FastAPI only",
+    ),
+    ({"framework": "fastapi", "orm": "django"}, "orm", "The Django ORM needs Django"),
+    (
         {"database": "sqlite", "deployment": "compose", "backup_strategy": "managed_pitr"},
         "backup_strategy",
         "no managed point-in-time recovery for SQLite",
@@ -110,6 +116,13 @@ def test_the_cli_refuses_a_contradiction_with_the_message(tmp_path: Path) -> Non
     assert not destination.exists()
 
 
+@pytest.mark.parametrize(("framework", "orm"), [("fastapi", "sqlalchemy"), ("django", "django")])
+def test_the_orm_follows_the_framework(tmp_path: Path, framework: str, orm: str) -> None:
+    destination = render(tmp_path / "project", {"framework": framework})
+
+    assert yaml.safe_load((destination / ".copier-answers.yml").read_text())["orm"] == orm
+
+
 def test_sqlite_is_accepted_where_it_fits(tmp_path: Path) -> None:
     destination = render(tmp_path / "project", {"database": "sqlite", "deployment": "compose"})
 
@@ -131,6 +144,6 @@ def test_every_question_is_typed_helped_and_defaulted(name: str) -> None:
 
 def test_questions_follow_the_kickoff_checklist_order() -> None:
     sections = [spec["help"].split("]")[0].strip("[") for spec in QUESTIONS.values()]
-    order = ["Project Communication", "Architecture", "Databases"]
+    order = ["Project Communication", "Architecture", "Databases", "Web Servers"]
 
     assert [s for i, s in enumerate(sections) if i == 0 or sections[i - 1] != s] == order
