@@ -14,7 +14,16 @@ from copier import run_copy
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 
 # Variables of the outer environment that must not leak into a generated project's tools.
-_LEAKY_ENV = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH", "UV_RUN_RECURSION_DEPTH")
+_LEAKY_ENV = (
+    "VIRTUAL_ENV",
+    "UV_PROJECT_ENVIRONMENT",
+    "PYTHONPATH",
+    "UV_RUN_RECURSION_DEPTH",
+    # Set when the suite itself runs under `make`: a project's make would act as a sub-make.
+    "MAKELEVEL",
+    "MAKEFLAGS",
+    "MFLAGS",
+)
 
 
 @dataclass(frozen=True)

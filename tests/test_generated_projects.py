@@ -19,6 +19,6 @@ def test_generated_project_suite_passes(combination: Combination, synced_project
     """`make test` in the project: its tests, migrations up/down/up, coverage gate."""
     result = run(["make", "test"], synced_project(combination))
 
-    summary = result.stdout.strip().splitlines()[-1]
+    summary = next(line for line in reversed(result.stdout.splitlines()) if line.startswith("="))
     assert re.search(r"\d+ passed", summary), summary
     assert not re.search(r"\d+ (failed|skipped|error)", summary), "a generated project must not skip tests"
