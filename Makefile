@@ -1,6 +1,6 @@
 # Preflight's task runner: the same verbs as the projects it generates.
 .DEFAULT_GOAL := help
-.PHONY: help project test lint format clean
+.PHONY: help project test bench lint format clean
 
 # uv from PATH, or a private copy in .tools/ on a machine that has none.
 UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
@@ -20,13 +20,16 @@ project: $(UV) ## Generate a service with the default answers: make project DEST
 test: $(UV) ## Run the template's test suite (renders and tests real projects; about 10 minutes)
 	$(UV) run pytest -n 2 --dist loadgroup
 
+bench: $(UV) ## Benchmark the generated services against a floor app; prints a table (about 6 minutes)
+	$(UV) run --group bench python bench/run.py $(ARGS)
+
 lint: $(UV) ## Lint the template's own code
-	$(UV) run ruff check hooks tests
-	$(UV) run ruff format --check hooks tests
+	$(UV) run ruff check hooks tests bench
+	$(UV) run ruff format --check hooks tests bench
 
 format: $(UV) ## Format the template's own code
-	$(UV) run ruff format hooks tests
-	$(UV) run ruff check --fix hooks tests
+	$(UV) run ruff format hooks tests bench
+	$(UV) run ruff check --fix hooks tests bench
 
 clean: ## Remove the local tool copy and caches
 	rm -rf .tools .venv .pytest_cache .ruff_cache
