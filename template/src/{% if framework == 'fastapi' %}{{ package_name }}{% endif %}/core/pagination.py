@@ -21,7 +21,7 @@ class PageParams(BaseModel):
     after: int | None
 
 
-def get_page_params(
+async def get_page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page.")] = DEFAULT_PAGE_SIZE,
     after: Annotated[
         int | None,
