@@ -71,6 +71,8 @@ TARGETS = [
     ("Django time to first green ≤ 30 s", "django", "first_green_s", "<=", 30.0),
     ("FastAPI `copier copy` ≤ 2 s", "fastapi", "copier_copy_s", "<=", 2.0),
     ("Django `copier copy` ≤ 2 s", "django", "copier_copy_s", "<=", 2.0),
+    ("FastAPI `copier copy` without tasks ≤ 2 s", "fastapi", "copier_render_s", "<=", 2.0),
+    ("Django `copier copy` without tasks ≤ 2 s", "django", "copier_render_s", "<=", 2.0),
 ]
 
 
@@ -231,8 +233,8 @@ def generate(service: Service, workdir: Path) -> None:
     env = child_env()
 
     warm = workdir / f"warm-{framework}"
-    log(f"{service.label}: warming uv's cache (untimed render + uv sync)")
-    run(
+    log(f"{service.label}: warming uv's cache (render without tasks + uv sync)")
+    render_s = run(
         [copier, "copy", "-q", "--defaults", "--skip-tasks", *data, str(REPO), str(warm)],
         cwd=workdir, env=env, timeout=180, what=f"{framework}: warm-up copier copy",
     )  # fmt: skip
@@ -253,6 +255,7 @@ def generate(service: Service, workdir: Path) -> None:
     service.package = package_name(project)
     service.generation = {
         "copier_copy_s": round(copy_s, 2),
+        "copier_render_s": round(render_s, 2),
         "uv_sync_s": round(sync_s, 2),
         "make_test_s": round(test_s, 2),
         "first_green_s": round(copy_s + sync_s + test_s, 2),
@@ -643,7 +646,8 @@ def markdown(
     rows.append(
         ("RSS per worker after the run, MiB", lambda s, _r: " / ".join(f"{v:.0f}" for v in s.rss_mib) or "—")
     )
-    rows.append(("`copier copy` s", generation_cell("copier_copy_s")))
+    rows.append(("`copier copy --trust` s (with the tasks)", generation_cell("copier_copy_s")))
+    rows.append(("`copier copy --skip-tasks` s (render only)", generation_cell("copier_render_s")))
     rows.append(("`uv sync` s (warm cache)", generation_cell("uv_sync_s")))
     rows.append(("`make test` s", generation_cell("make_test_s")))
     rows.append(("time to first green s", generation_cell("first_green_s")))
@@ -715,7 +719,10 @@ def main(argv: list[str]) -> int:
         "connections": options.connections,
         "threads": options.threads,
         "items": options.items,
-        "notes": [],
+        "notes": [
+            "list and create run without authentication: the template has no authentication yet"
+            " (the Credentials questions come later); they gain a login when it does.",
+        ],
     }
     services: dict[str, Service] = {}
     broken: list[str] = []
