@@ -1,6 +1,8 @@
 """Post-generation tasks Copier runs with `--trust` (after `copier copy` and `copier update`).
 
 1. Write `.env` with freshly generated secrets, if there is none (never overwritten).
+   On update, a `.env` whose DATABASE_URL speaks another database than the answers
+   now choose gets that one line from `.env.example`; nothing else in it changes.
 2. Lock the dependencies with `uv lock`, when uv is installed.
 3. On copy only: make the first git commit, so the project is reviewable and
    `copier update` has a baseline from day one. On update nothing is committed:
@@ -8,6 +10,11 @@
 
 Each step is idempotent and explains itself when it cannot run. Only the
 standard library is used: Copier runs this with its own interpreter.
+
+`copier update` renders the old and the new template version into temporary
+folders (to compute the diff it applies) and runs the tasks there too. Those are
+not the team's project: the tasks do nothing there, so they run once, in the
+project, and no lock file or `.env` of a scratch render leaks into the diff.
 """
 
 from __future__ import annotations
@@ -19,18 +26,54 @@ import subprocess
 import sys
 from pathlib import Path
 
+# Copier's scratch renders during `copier update` (copier/_main.py: TemporaryDirectory).
+_SCRATCH_RENDER_PREFIXES = ("copier._main.old_copy.", "copier._main.new_copy.")
+
 
 class TaskError(Exception):
     """A task failed in a way the user must act on."""
 
 
+def is_scratch_render(project: Path) -> bool:
+    """True in the temporary renders `copier update` makes, which are not the project."""
+    return any(part.startswith(_SCRATCH_RENDER_PREFIXES) for part in project.resolve().parts)
+
+
+def _setting(lines: list[str], name: str) -> tuple[int, str] | None:
+    """The index and value of `NAME=value` among .env lines, if it is set."""
+    for index, line in enumerate(lines):
+        if line.startswith(f"{name}="):
+            return index, line.split("=", 1)[1]
+    return None
+
+
+def _scheme(url: str) -> str:
+    return url.split("://", 1)[0] if "://" in url else ""
+
+
+def align_database_url(env_file: Path, example: Path) -> str:
+    """Point an existing .env at the database the answers chose, changing that line only."""
+    lines = env_file.read_text(encoding="utf-8").splitlines()
+    current = _setting(lines, "DATABASE_URL")
+    wanted = _setting(example.read_text(encoding="utf-8").splitlines(), "DATABASE_URL")
+    if current is None or wanted is None or _scheme(current[1]) == _scheme(wanted[1]):
+        return ".env exists: left unchanged"
+    lines[current[0]] = f"DATABASE_URL={wanted[1]}"
+    env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return (
+        f".env exists: only its DATABASE_URL changed, from a {_scheme(current[1])}:// URL to the "
+        f"development default for the database now chosen ({_scheme(wanted[1])}://); "
+        "set your own URL there if you had one"
+    )
+
+
 def write_env(project: Path) -> str:
     env_file = project / ".env"
     example = project / ".env.example"
-    if env_file.exists():
-        return ".env exists: left unchanged"
     if not example.exists():
         raise TaskError(".env.example is missing, so no .env can be written from it")
+    if env_file.exists():
+        return align_database_url(env_file, example)
     lines = []
     for line in example.read_text(encoding="utf-8").splitlines():
         if line.startswith("SECRET_KEY="):
@@ -89,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--author-email", required=True)
     parser.add_argument("--project", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)
+    if is_scratch_render(args.project):
+        return 0
 
     steps = [("secrets", lambda: write_env(args.project)), ("lock", lambda: lock_dependencies(args.project))]
     if args.operation == "copy":

@@ -115,17 +115,35 @@ def test_without_trust_no_task_runs_and_the_project_is_complete(tmp_path: Path) 
         assert (project / needed).is_file(), needed
 
 
-def test_copier_update_works_from_day_one(tmp_path: Path) -> None:
-    """A template change reaches a project that has edits of its own, which are kept."""
+def test_tasks_do_nothing_in_copiers_scratch_renders(trusted_project: Path, tmp_path: Path) -> None:
+    """`copier update` runs the tasks in its temporary renders too: they must not act there."""
+    scratch = tmp_path / "copier._main.new_copy.abc123"
+    scratch.mkdir()
+    shutil.copy(trusted_project / ".env.example", scratch / ".env.example")
+    shutil.copy(trusted_project / "pyproject.toml", scratch / "pyproject.toml")
+
+    result = _hook(scratch, "update")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert sorted(path.name for path in scratch.iterdir()) == [".env.example", "pyproject.toml"]
+
+
+def _template_repository(tmp_path: Path) -> Path:
+    """A git repository of the template as it is now, committed or not, tagged v1."""
     template = tmp_path / "template"
     subprocess.run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(template)], check=True)
-    # Work on the checkout as it is now, committed or not.
     shutil.copytree(
         TEMPLATE_ROOT, template, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", ".venv", ".tools")
     )
     _git(template, "add", "--all")
+    _commit(template, "v1")
+    return template
+
+
+def _commit(repository: Path, message: str) -> None:
     _git(
-        template,
+        repository,
         "-c",
         "user.name=t",
         "-c",
@@ -133,9 +151,43 @@ def test_copier_update_works_from_day_one(tmp_path: Path) -> None:
         "commit",
         "--quiet",
         "--allow-empty",
-        "-m",
-        "v1",
+        "-am",
+        message,
     )
+
+
+def test_update_runs_the_tasks_once_and_moves_env_to_the_new_database(tmp_path: Path) -> None:
+    template = _template_repository(tmp_path)
+    project = tmp_path / "project"
+    run_copy(str(template), str(project), defaults=True, unsafe=True, quiet=True)
+    env_before = dict(
+        line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
+    )
+    _commit(template, "v2")
+
+    result = run(
+        [sys.executable, "-m", "copier", "update", "--trust", "--defaults", "-d", "database=mysql"],
+        project,
+    )
+
+    output = result.stdout + result.stderr
+    assert output.count("preflight [lock]") == 1, output
+    assert "fresh SECRET_KEY" not in output
+    assert "only its DATABASE_URL changed" in output
+    env_after = dict(
+        line.split("=", 1) for line in (project / ".env").read_text().splitlines() if "=" in line
+    )
+    assert env_after["DATABASE_URL"].startswith("mysql+asyncmy://")
+    assert env_before["DATABASE_URL"].startswith("postgresql+asyncpg://")
+    assert {k: v for k, v in env_after.items() if k != "DATABASE_URL"} == {
+        k: v for k, v in env_before.items() if k != "DATABASE_URL"
+    }
+    assert 'name = "asyncmy"' in (project / "uv.lock").read_text()
+
+
+def test_copier_update_works_from_day_one(tmp_path: Path) -> None:
+    """A template change reaches a project that has edits of its own, which are kept."""
+    template = _template_repository(tmp_path)
     project = tmp_path / "project"
     run_copy(str(template), str(project), defaults=True, unsafe=True, quiet=True)
     readme = project / "README.md"
