@@ -15,7 +15,8 @@ from tests.helpers import TEMPLATE_ROOT, project_env, render
 QUESTIONS: dict[str, Any] = {
     name: spec
     for name, spec in yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text()).items()
-    if not name.startswith("_")
+    # Computed values (`when: false`) are never asked: not questions.
+    if not name.startswith("_") and spec.get("when") is not False
 }
 
 REFUSED = [
@@ -27,7 +28,12 @@ REFUSED = [
     ({"package_name": "order-service"}, "package_name", "is not a Python identifier"),
     ({"package_name": "1orders"}, "package_name", "is not a Python identifier"),
     ({"package_name": "class"}, "package_name", "is a Python keyword"),
-    ({"package_name": "logging"}, "package_name", "would shadow a module"),
+    ({"package_name": "logging"}, "package_name", "is a module of Python's standard library"),
+    # The default package name follows the project name: "Calendar" would be `calendar`.
+    ({"project_name": "Calendar"}, "package_name", "is a module of Python's standard library"),
+    ({"package_name": "tomllib"}, "package_name", "is a module of Python's standard library"),
+    ({"package_name": "pydantic"}, "package_name", "would shadow a module the service imports"),
+    ({"package_name": "tests"}, "package_name", "would shadow a module the service imports"),
     ({"project_description": "x" * 201}, "project_description", "200 characters at most"),
     ({"business_value": "   "}, "business_value", "Say in a sentence"),
     ({"author_name": " "}, "author_name", "cannot be empty"),
