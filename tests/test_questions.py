@@ -3,12 +3,15 @@ before anything is written."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from copier import run_copy, run_update
 
 from tests.helpers import TEMPLATE_ROOT, project_env, render
 
@@ -49,37 +52,28 @@ REFUSED = [
     ({"nonfunctional_priorities": []}, "nonfunctional_priorities", "at least one priority"),
     ({"machines": 0}, "machines", "between 1 and 1000"),
     # Contradictions between answers.
-    ({"deployment": "compose", "machines": 3}, "machines", "Docker Compose runs on a single host"),
-    (
-        {"database": "sqlite", "deployment": "compose", "traffic": "high"},
-        "database",
-        "SQLite allows one writer at a time and cannot serve high traffic",
-    ),
-    (
-        {"database": "sqlite", "deployment": "compose", "data_volume": "large"},
-        "database",
-        "does not suit more than a terabyte",
-    ),
+    # Contradictions between answers: with --data, the later question of the two refuses
+    # (interactively, its contradicting choice is shown disabled with the same reason).
+    ({"database": "sqlite", "traffic": "high"}, "database", "lower the traffic: SQLite has one writer"),
+    ({"database": "sqlite", "data_volume": "large"}, "database", "lower the data volume"),
     (
         {"database": "sqlite", "deployment": "kubernetes"},
         "database",
-        "which Kubernetes does not keep across restarts",
+        "deploy with Compose: SQLite is a local file",
     ),
+    ({"database": "sqlite", "deployment": "paas"}, "database", "deploy with Compose: SQLite is a local file"),
     (
-        {"database": "sqlite", "deployment": "compose", "read_replicas": True},
-        "read_replicas",
-        "SQLite has no read replicas",
+        {"deployment": "compose", "machines": 3},
+        "machines",
+        "Choose 1 machine: Docker Compose runs on a single",
     ),
+    ({"database": "sqlite", "read_replicas": True}, "read_replicas", "SQLite has no read replicas"),
+    ({"framework": "django", "orm": "sqlalchemy"}, "orm", "it follows the framework"),
+    ({"framework": "fastapi", "orm": "django"}, "orm", "it follows the framework"),
     (
-        {"framework": "django", "orm": "sqlalchemy"},
-        "orm",
-        "SQLAlchemy with Alembic is offered with FastAPI only",
-    ),
-    ({"framework": "fastapi", "orm": "django"}, "orm", "The Django ORM needs Django"),
-    (
-        {"database": "sqlite", "deployment": "compose", "backup_strategy": "managed_pitr"},
+        {"database": "sqlite", "backup_strategy": "managed_pitr"},
         "backup_strategy",
-        "no managed point-in-time recovery for SQLite",
+        "choose scheduled dumps: SQLite has no PITR",
     ),
 ]
 
@@ -90,7 +84,8 @@ def test_wrong_answer_is_refused_before_anything_is_written(
 ) -> None:
     destination = tmp_path / "project"
 
-    with pytest.raises(ValueError, match=f"question '{question}'") as refusal:
+    # A free answer fails its question's validator; a choice, the choice's own validator.
+    with pytest.raises(ValueError, match=f"(question|choice for) '{question}'") as refusal:
         render(destination, data)
 
     assert message in str(refusal.value)
@@ -108,7 +103,7 @@ def test_the_cli_refuses_a_contradiction_with_the_message(tmp_path: Path) -> Non
     result = subprocess.run(
         [
             *("copier", "copy", "--defaults", "--skip-tasks"),
-            *("-d", "database=sqlite", "-d", "deployment=compose", "-d", "traffic=high"),
+            *("-d", "deployment=compose", "-d", "traffic=high", "-d", "database=sqlite"),
             *(str(TEMPLATE_ROOT), str(destination)),
         ],
         capture_output=True,
@@ -118,15 +113,105 @@ def test_the_cli_refuses_a_contradiction_with_the_message(tmp_path: Path) -> Non
     )
 
     assert result.returncode != 0
-    assert "cannot serve high traffic" in result.stderr
+    assert "lower the traffic: SQLite has one writer" in result.stderr
     assert not destination.exists()
 
 
 @pytest.mark.parametrize(("framework", "orm"), [("fastapi", "sqlalchemy"), ("django", "django")])
 def test_the_orm_follows_the_framework(tmp_path: Path, framework: str, orm: str) -> None:
-    destination = render(tmp_path / "project", {"framework": framework})
+    """Not asked (the framework decides it); a matching --data answer is accepted."""
+    destination = render(tmp_path / "project", {"framework": framework, "orm": orm})
 
-    assert yaml.safe_load((destination / ".copier-answers.yml").read_text())["orm"] == orm
+    assert "orm" not in yaml.safe_load((destination / ".copier-answers.yml").read_text())
+
+
+def test_sqlite_alone_deploys_with_compose_on_one_host(tmp_path: Path) -> None:
+    answers = yaml.safe_load(
+        (render(tmp_path / "p", {"database": "sqlite"}) / ".copier-answers.yml").read_text()
+    )
+
+    assert (answers["deployment"], answers["machines"], answers["backup_strategy"]) == (
+        "compose",
+        1,
+        "scheduled_dumps",
+    )
+    assert "read_replicas" not in answers, "not asked for SQLite"
+
+
+UPDATE_REFUSALS = [
+    ({"database": "sqlite"}, {"traffic": "high"}, "for 'traffic': change the database too"),
+    ({"database": "sqlite"}, {"deployment": "kubernetes"}, "for 'deployment': change the database too"),
+    ({"database": "sqlite"}, {"read_replicas": True}, "SQLite has no read replicas"),
+    ({"database": "sqlite"}, {"backup_strategy": "managed_pitr"}, "choose scheduled dumps"),
+    # Before: deployment and machines were silently reset to fit SQLite.
+    ({}, {"database": "sqlite"}, "for 'database': deploy with Compose: SQLite is a local file"),
+    ({}, {"database": "sqlite", "deployment": "compose"}, "for 'deployment': set machines to 1 too"),
+    (
+        {"read_replicas": True},
+        {"database": "sqlite", "deployment": "compose", "machines": 1},
+        "read replicas",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("recorded", "change", "message"),
+    UPDATE_REFUSALS,
+    ids=[f"{sorted(r)}->{sorted(c)}" for r, c, _ in UPDATE_REFUSALS],
+)
+def test_an_update_that_contradicts_a_recorded_answer_is_refused(
+    template_repository: Path, tmp_path: Path, recorded: dict[str, Any], change: dict[str, Any], message: str
+) -> None:
+    """Refused with the reason, never resolved by silently resetting a recorded answer."""
+    project = _generated_project(template_repository, tmp_path / "project", recorded)
+    answers_before = (project / ".copier-answers.yml").read_text()
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_update(
+            str(project), data=change, defaults=True, overwrite=True, quiet=True, unsafe=True, skip_tasks=True
+        )
+
+    assert (project / ".copier-answers.yml").read_text() == answers_before
+
+
+def test_an_update_may_change_contradicting_answers_together(
+    template_repository: Path, tmp_path: Path
+) -> None:
+    project = _generated_project(template_repository, tmp_path / "project", {"database": "sqlite"})
+    change = {"database": "postgresql", "traffic": "high", "deployment": "kubernetes", "machines": 3}
+
+    run_update(
+        str(project), data=change, defaults=True, overwrite=True, quiet=True, unsafe=True, skip_tasks=True
+    )
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert {key: answers[key] for key in change} == change
+
+
+@pytest.fixture(scope="module")
+def template_repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository of this template as it is now, committed or not."""
+    template = tmp_path_factory.mktemp("template") / "template"
+    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(template)], check=True)
+    shutil.copytree(
+        TEMPLATE_ROOT, template, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", ".venv", ".tools")
+    )
+    subprocess.run(["git", "-C", str(template), "add", "--all"], check=True)
+    subprocess.run(
+        ["git", "-C", str(template), *_IDENTITY, "commit", "-qm", "v1", "--allow-empty"], check=True
+    )
+    return template
+
+
+_IDENTITY = ("-c", "user.name=t", "-c", "user.email=t@e.x")
+
+
+def _generated_project(template: Path, destination: Path, data: dict[str, Any]) -> Path:
+    run_copy(str(template), str(destination), data=data, defaults=True, skip_tasks=True, quiet=True)
+    subprocess.run(["git", "-C", str(destination), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(destination), "add", "--all"], check=True)
+    subprocess.run(["git", "-C", str(destination), *_IDENTITY, "commit", "-qm", "generated"], check=True)
+    return destination
 
 
 def test_sqlite_is_accepted_where_it_fits(tmp_path: Path) -> None:
@@ -136,7 +221,7 @@ def test_sqlite_is_accepted_where_it_fits(tmp_path: Path) -> None:
     assert answers["database"] == "sqlite"
     assert answers["machines"] == 1
     assert answers["backup_strategy"] == "scheduled_dumps"
-    assert answers["read_replicas"] is False
+    assert "read_replicas" not in answers  # not asked: SQLite has no replicas
 
 
 @pytest.mark.parametrize("name", sorted(QUESTIONS))
@@ -150,6 +235,6 @@ def test_every_question_is_typed_helped_and_defaulted(name: str) -> None:
 
 def test_questions_follow_the_kickoff_checklist_order() -> None:
     sections = [spec["help"].split("]")[0].strip("[") for spec in QUESTIONS.values()]
-    order = ["Project Communication", "Architecture", "Databases", "Web Servers"]
+    order = ["Project Communication", "Architecture", "Databases"]
 
     assert [s for i, s in enumerate(sections) if i == 0 or sections[i - 1] != s] == order
