@@ -55,6 +55,13 @@ def answers(project: Path) -> dict[str, Any]:
     return recorded
 
 
+def choice_values(spec: dict[str, Any]) -> list[Any]:
+    """The values a choice or yes/no question offers; a choice is a bare value or `{value:, validator:}`."""
+    if "choices" not in spec:
+        return [True, False]
+    return [c["value"] if isinstance(c, dict) else c for c in spec["choices"].values()]
+
+
 def project_env(**extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if key not in _LEAKY_ENV}
     env.update(extra)
