@@ -18,6 +18,7 @@ project: $(UV) ## Generate a service with the default answers: make project DEST
 	$(UV) run --group dev copier copy --trust --defaults $(ARGS) . $(DEST)
 
 test: $(UV) ## Run the template's test suite (renders and tests real projects; about 5 minutes)
+	bash scripts/test-prerequisites.sh
 	$(UV) run pytest -n 2 --dist loadgroup
 
 bench: $(UV) ## Benchmark the generated services against a floor app; prints a table (about 6 minutes)
