@@ -143,7 +143,11 @@ def test_invalid_input_is_a_validation_problem(api: httpx.Client) -> None:
     assert sorted(map(tuple, failed)) == [("body", "colour"), ("body", "name"), ("body", "quantity")]
 
 
-@pytest.mark.parametrize("quantity", [True, "3", 3.5, None, MAX_QUANTITY + 1], ids=repr)
+@pytest.mark.parametrize(
+    "quantity",
+    [True, "3", 3.5, None, MAX_QUANTITY + 1],
+    ids=["true", "string", "fraction", "null", "too-big"],
+)
 def test_quantity_must_be_a_json_integer(api: httpx.Client, quantity: object) -> None:
     response = api.post(ITEMS, json={"name": "refused", "quantity": quantity})
 
@@ -157,7 +161,9 @@ def test_a_whole_number_written_with_a_fraction_is_an_integer(api: httpx.Client)
     assert create(api, name="largest", quantity=MAX_QUANTITY)["quantity"] == MAX_QUANTITY
 
 
-@pytest.mark.parametrize("name", [123, True, ["widget"], "x" * 201, "   "], ids=repr)
+@pytest.mark.parametrize(
+    "name", [123, True, ["widget"], "x" * 201, "   "], ids=["number", "true", "array", "too-long", "blank"]
+)
 def test_name_must_be_text_of_one_to_200_characters(api: httpx.Client, name: object) -> None:
     response = api.post(ITEMS, json={"name": name})
 
@@ -170,7 +176,9 @@ def test_text_the_database_cannot_store_is_refused(api: httpx.Client) -> None:
     assert failed_fields(problem(response, 422)) == [["body", "name"]]
 
 
-@pytest.mark.parametrize("content", [b"{not json", b'{"name": "cut', b"\xff\xfe"], ids=repr)
+@pytest.mark.parametrize(
+    "content", [b"{not json", b'{"name": "cut', b"\xff\xfe"], ids=["malformed", "truncated", "not-utf-8"]
+)
 def test_malformed_json_is_a_validation_problem(api: httpx.Client, content: bytes) -> None:
     response = api.post(ITEMS, content=content, headers={"content-type": JSON})
 
@@ -179,7 +187,7 @@ def test_malformed_json_is_a_validation_problem(api: httpx.Client, content: byte
     assert body["errors"][0]["type"] == "json_invalid"
 
 
-@pytest.mark.parametrize("document", [[], "widget", 3, None], ids=repr)
+@pytest.mark.parametrize("document", [[], "widget", 3, None], ids=["array", "string", "number", "null"])
 def test_a_body_that_is_not_an_object_is_a_validation_problem(api: httpx.Client, document: object) -> None:
     response = api.post(ITEMS, json=document)
 
@@ -289,7 +297,7 @@ def test_patch_refuses_null_for_a_required_field(api: httpx.Client, field: str) 
     assert api.get(f"{ITEMS}/{created['id']}").json() == created
 
 
-@pytest.mark.parametrize("quantity", [True, "3", 3.5], ids=repr)
+@pytest.mark.parametrize("quantity", [True, "3", 3.5], ids=["true", "string", "fraction"])
 def test_patch_quantity_must_be_a_json_integer(api: httpx.Client, quantity: object) -> None:
     created = create(api)
 
@@ -376,7 +384,11 @@ def test_a_well_formed_request_id_is_echoed(api: httpx.Client) -> None:
     assert response.headers["x-request-id"] == "contract-1.2_3"
 
 
-@pytest.mark.parametrize("request_id", [None, "", "x" * 129, "has space", 'quote"d'], ids=repr)
+@pytest.mark.parametrize(
+    "request_id",
+    [None, "", "x" * 129, "has space", 'quote"d'],
+    ids=["absent", "empty", "too-long", "space", "quote"],
+)
 def test_a_missing_or_malformed_request_id_is_replaced(api: httpx.Client, request_id: str | None) -> None:
     headers = {} if request_id is None else {"X-Request-ID": request_id}
 
