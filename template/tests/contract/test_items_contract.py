@@ -16,6 +16,8 @@ import pytest
 from tests.servers import RunningServer
 
 ITEMS = "/api/v1/items"
+# One item's path as the OpenAPI schema names it.
+ITEM_PATH = "/api/v1/items/{item_id}"
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
 # The members every problem has: RFC 9457's five, the machine-readable code, the request id.
@@ -418,7 +420,7 @@ def _body_schema(openapi: dict[str, Any], path: str, method: str) -> dict[str, A
 
 
 def test_error_responses_are_documented_as_problem_json(openapi: dict[str, Any]) -> None:
-    responses = openapi["paths"][f"{ITEMS}/{{item_id}}"]["get"]["responses"]
+    responses = openapi["paths"][ITEM_PATH]["get"]["responses"]
 
     assert set(responses["404"]["content"]) == {PROBLEM_JSON}
     assert set(responses["422"]["content"]) == {PROBLEM_JSON}
@@ -426,7 +428,7 @@ def test_error_responses_are_documented_as_problem_json(openapi: dict[str, Any])
 
 
 def test_quantity_is_documented_as_a_bounded_integer(openapi: dict[str, Any]) -> None:
-    for path, method in [(ITEMS, "post"), (f"{ITEMS}/{{item_id}}", "patch")]:
+    for path, method in [(ITEMS, "post"), (ITEM_PATH, "patch")]:
         quantity = _body_schema(openapi, path, method)["properties"]["quantity"]
 
         assert quantity["type"] == "integer"
@@ -436,7 +438,7 @@ def test_quantity_is_documented_as_a_bounded_integer(openapi: dict[str, Any]) ->
 
 
 def test_patch_schema_allows_omitting_but_not_null(openapi: dict[str, Any]) -> None:
-    schema = _body_schema(openapi, f"{ITEMS}/{{item_id}}", "patch")
+    schema = _body_schema(openapi, ITEM_PATH, "patch")
     properties = schema["properties"]
 
     assert not schema.get("required")
