@@ -1,12 +1,17 @@
 """Fixtures. pytest-django creates the test database on the real server, migrates it,
-runs each test in a transaction it rolls back, and drops the database at the end."""
+runs each test in a transaction it rolls back, and drops the database at the end.
+`server` is the production entry point serving that database over real HTTP."""
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
-from tests.servers import collect_static
+from tests.servers import RunningServer, running_server
+from tests.service import FROM_PROXY, collect_static, database_url, production_env
 
 
 @pytest.fixture
@@ -21,3 +26,18 @@ def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("static")
     collect_static(root)
     return root
+
+
+@pytest.fixture
+def empty_tables(transactional_db: None) -> None:
+    """Every table is emptied after the test (by `transactional_db`), whoever wrote to it."""
+
+
+@pytest.fixture(scope="module")
+def server(django_db_setup: None, django_db_blocker: Any, static_root: Path) -> Iterator[RunningServer]:
+    """The production entry point with production settings over real HTTP on the test
+    database, its clients behind the TLS proxy: one per test module, so a module may stop it."""
+    with django_db_blocker.unblock():
+        url = database_url(connection.settings_dict)
+    with running_server(production_env(url, static_root), headers=FROM_PROXY) as running:
+        yield running

@@ -2,19 +2,15 @@
 
 Schemathesis generates requests for every operation from the schema; every
 response must be documented, conform to its schema and never be a server error.
-The server is the production entry point with production settings; the requests
-come "through the TLS proxy", so they reach the same middleware and views as in
-production. It writes to the test database pytest-django created, committed for
-real (another process), so each operation's test empties the tables afterwards.
+The server is the production entry point (`server` in tests/conftest.py), sent
+what a deployed client sends; it writes to the test database for real (another
+process), so each operation's test empties the tables afterwards.
 """
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
@@ -24,8 +20,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from {{ package_name }}.api import api
-from tests.servers import FROM_PROXY, RunningServer, database_url, production_env, running_server
+from tests.servers import RunningServer
+from tests.service import openapi_schema
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES_PER_OPERATION = 50
@@ -34,8 +30,8 @@ Operation = schemathesis.APIOperation[Any, Any, Any, Any]
 
 
 def _operations() -> list[Operation]:
-    """Every operation of the schema the service publishes at /openapi.json (built without a database)."""
-    schema = schemathesis.openapi.from_dict(dict(api.get_openapi_schema()))
+    """Every operation of the schema the service publishes at /openapi.json."""
+    schema = schemathesis.openapi.from_dict(openapi_schema())
     operations = []
     for result in schema.get_all_operations():
         if isinstance(result, Err):
@@ -47,22 +43,12 @@ def _operations() -> list[Operation]:
 OPERATIONS = _operations()
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup: None, django_db_blocker: Any, static_root: Path) -> Iterator[RunningServer]:
-    with django_db_blocker.unblock():
-        url = database_url(connection.settings_dict)
-    with running_server(production_env(url, static_root)) as running:
-        yield running
-
-
 @pytest.mark.parametrize("operation", OPERATIONS, ids=[operation.label for operation in OPERATIONS])
-def test_operation_honours_its_schema(
-    operation: Operation, server: RunningServer, transactional_db: None
-) -> None:
-    # `transactional_db` empties the tables once this operation's examples are done.
+@pytest.mark.usefixtures("empty_tables")
+def test_operation_honours_its_schema(operation: Operation, server: RunningServer) -> None:
     @given(case=operation.as_strategy())
     @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
     def call(case: schemathesis.Case[Operation]) -> None:
-        case.call_and_validate(base_url=server.base_url, headers=FROM_PROXY, checks=CHECKS)
+        case.call_and_validate(base_url=server.base_url, headers=dict(server.headers), checks=CHECKS)
 
     call()
