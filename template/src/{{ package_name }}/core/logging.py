@@ -1,14 +1,14 @@
 """Structured logging: one JSON object per line on stdout, with the request id.
 
 Logs go to stdout for the platform to collect (12-factor); the request id ties
-together every line written while handling one request. Django applies
-`logging_config()` through `configure()` (settings: LOGGING and LOGGING_CONFIG).
+together every line written while handling one request. The same for both
+frameworks: FastAPI's `main.py` calls `configure(logging_config(...))`; Django applies
+them through its settings (LOGGING, and LOGGING_CONFIG naming `configure`).
 """
 
 import json
 import logging
 import logging.config
-import warnings
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +16,8 @@ from typing import Any
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
-# Django's `request` extra is an object, not data: the request id identifies the request.
+# Django's `request` extra is an object, not data: the request id identifies the request;
+# uvicorn's `color_message` repeats the message with terminal colours.
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
     "message",
     "taskName",
@@ -61,8 +62,10 @@ class TextFormatter(logging.Formatter):
         return f"{line} [request_id={request_id}]" if request_id else line
 
 
-def logging_config(*, level: str, json_lines: bool) -> dict[str, Any]:
-    """The LOGGING setting: everything, Django's and uvicorn's loggers included, to stdout."""
+def logging_config(
+    *, level: str, json_lines: bool, loggers: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A dictConfig: everything, the server's and the framework's `loggers` included, to stdout."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -79,26 +82,19 @@ def logging_config(*, level: str, json_lines: bool) -> dict[str, Any]:
         },
         "root": {"level": level.upper(), "handlers": ["stdout"]},
         "loggers": {
-            # Replace Django's default handlers (console only when DEBUG, mail to admins).
-            "django": {"handlers": [], "propagate": True, "level": level.upper()},
-            # 4xx responses are the client's business, not a log line per request; 5xx stay.
-            "django.request": {"handlers": [], "propagate": True, "level": "ERROR"},
-            "django.server": {"handlers": [], "propagate": True},
             # The server's own loggers go through the root handler, as JSON too.
             "uvicorn": {"handlers": [], "propagate": True},
             "uvicorn.error": {"handlers": [], "propagate": True},
             # No access log on the hot path: the platform's load balancer keeps one.
             "uvicorn.access": {"handlers": [], "propagate": False, "level": "WARNING"},
+            **(loggers or {}),
         },
     }
 
 
 def configure(config: dict[str, Any]) -> None:
-    """Django's LOGGING_CONFIG: request ids on every record, then the dictConfig."""
+    """Request ids on every record, then the dictConfig; Python's warnings become log lines."""
     logging.setLogRecordFactory(_record_with_request_id)
     logging.config.dictConfig(config)
-    # Python's warnings become log lines too (logger "py.warnings"), JSON like the rest.
+    # Logger "py.warnings", JSON like the rest.
     logging.captureWarnings(capture=True)
-    # Known and accepted: WhiteNoise serves the admin's and the docs' static files with a
-    # sync iterator, which Django reads into memory under ASGI. Not worth a line per file.
-    warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
