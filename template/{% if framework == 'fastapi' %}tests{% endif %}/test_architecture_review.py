@@ -38,7 +38,7 @@ def collected_in_order() -> tuple[str, ...]:
     """Node ids pytest collects, each also without its parameters, in collection order."""
     # A child pytest of its own: this run may have been narrowed with -k or paths.
     env = {key: value for key, value in os.environ.items() if not key.startswith("COV_CORE_")}
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
         cwd=ROOT,
         env=env,
