@@ -87,7 +87,8 @@ def test_every_kickoff_question_is_asked_recorded_or_an_open_gap(question: dict[
     elif "recorded" in question:
         assert question["reason"].strip()
         assert any(
-            (TEMPLATE_ROOT / "template" / (question["recorded"] + suffix)).exists() for suffix in ("", ".jinja")
+            (TEMPLATE_ROOT / "template" / (question["recorded"] + suffix)).exists()
+            for suffix in ("", ".jinja")
         ), f"{question['recorded']} is not a generated document"
 
 
@@ -110,8 +111,16 @@ def test_every_render_names_only_evidence_that_exists(
     problems = []
     for item in items:
         label = f"item {item['number']} ({item['item']})"
-        problems += [f"{label}: file {path} is not in the render" for path in item["files"] if not (project / path).exists()]
-        problems += [f"{label}: test {test} is not collected (stale id?)" for test in item["tests"] if test not in collected]
+        problems += [
+            f"{label}: file {path} is not in the render"
+            for path in item["files"]
+            if not (project / path).exists()
+        ]
+        problems += [
+            f"{label}: test {test} is not collected (stale id?)"
+            for test in item["tests"]
+            if test not in collected
+        ]
     assert not problems, "\n".join(problems)
     kickoff = sum(len(s["questions"]) for s in review["kickoff"])
     assert kickoff == 56
@@ -120,12 +129,16 @@ def test_every_render_names_only_evidence_that_exists(
     assert sum(counts[status] for status in STATUSES) == 115
     text = (project / "docs" / "architecture-review.md").read_text()
     assert f"Summary: {counts['met-test']} met with a test, {counts['met-process']} met by a process" in text
-    assert text.count("\n| ") - text.count("\n| ---") - text.count("\n| # |") - text.count("\n| Question |") == 115 + 56
+    assert (
+        text.count("\n| ") - text.count("\n| ---") - text.count("\n| # |") - text.count("\n| Question |")
+        == 115 + 56
+    )
 
 
 # The README's table of what a default render reaches; checked against the data file.
 README_ROW = re.compile(
-    r"^\| (FastAPI|Django) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", re.MULTILINE
+    r"^\| (FastAPI|Django) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$",
+    re.MULTILINE,
 )
 
 
@@ -136,7 +149,10 @@ def test_the_readme_states_the_review_counts_of_a_default_render(
     project = render(tmp_path / "project", {"framework": framework})
     review = json.loads((project / "docs" / "architecture-review.json").read_text())
     counts, kickoff = review["counts"], review["kickoff_counts"]
-    rows = {row[0]: tuple(int(n) for n in row[1:]) for row in README_ROW.findall((TEMPLATE_ROOT / "README.md").read_text())}
+    rows = {
+        row[0]: tuple(int(n) for n in row[1:])
+        for row in README_ROW.findall((TEMPLATE_ROOT / "README.md").read_text())
+    }
 
     assert rows.get(flavor) == (
         counts["met-test"],
