@@ -26,8 +26,10 @@ def synced_project(tmp_path_factory: pytest.TempPathFactory):
         if combination.name not in _rendered:
             destination = tmp_path_factory.mktemp(combination.name) / "project"
             render(destination, combination.data)
+            # The path a --skip-tasks render documents: `make lock`, then CI's `uv sync --locked`.
             # uv's cache is shared between projects: only the first sync downloads.
-            run(["uv", "sync", "--quiet"], destination)
+            run(["uv", "lock", "--quiet"], destination)
+            run(["uv", "sync", "--locked", "--quiet"], destination)
             _rendered[combination.name] = destination
         return _rendered[combination.name]
 

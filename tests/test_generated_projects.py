@@ -22,3 +22,13 @@ def test_generated_project_suite_passes(combination: Combination, synced_project
     summary = next(line for line in reversed(result.stdout.splitlines()) if line.startswith("="))
     assert re.search(r"\d+ passed", summary), summary
     assert not re.search(r"\d+ (failed|skipped|error)", summary), "a generated project must not skip tests"
+
+
+@pytest.mark.parametrize("combination", combination_params(own_suite_only=True))
+def test_generated_project_review_passes(combination: Combination, synced_project: SyncedProject) -> None:
+    """`make review` in the project: every file and test the review names exists, and the tests pass."""
+    result = run(["make", "review"], synced_project(combination))
+
+    summary = result.stdout.strip().splitlines()[-1]  # pytest -q ends with "N passed in …"
+    assert re.search(r"\d+ passed", summary), summary
+    assert not re.search(r"\d+ (failed|skipped|error)", summary), summary

@@ -68,6 +68,12 @@ REFUSED = [
         "Choose 1 machine: Docker Compose runs on a single",
     ),
     ({"database": "sqlite", "read_replicas": True}, "read_replicas", "SQLite has no read replicas"),
+    # An answer that would change nothing is refused, not silently ignored.
+    (
+        {"architecture_pattern": "hexagonal"},
+        "architecture_pattern",
+        "the template builds layered feature packages only",
+    ),
     ({"framework": "django", "orm": "sqlalchemy"}, "orm", "it follows the framework"),
     ({"framework": "fastapi", "orm": "django"}, "orm", "it follows the framework"),
     (
