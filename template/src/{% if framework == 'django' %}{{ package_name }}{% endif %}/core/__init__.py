@@ -1,4 +1,4 @@
-"""Cross-cutting concerns: config, database URLs, errors, logging, middleware, health.
+"""Cross-cutting concerns: config, database URLs, errors and their rendering, logging, middleware.
 
 Nothing in here imports a feature app; import-linter checks that.
 """

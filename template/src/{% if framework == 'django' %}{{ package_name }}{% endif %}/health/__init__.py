@@ -1,0 +1,1 @@
+"""Health probes for the platform: liveness and readiness (apis.py)."""
