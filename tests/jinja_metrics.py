@@ -31,7 +31,8 @@ class Density:
         return 100 * self.tags / max(self.lines, 1)
 
     def __str__(self) -> str:
-        return f"{self.per_100_lines:6.1f} tags/100 lines ({self.tags:3} tags, {self.lines:3} lines)  {self.path}"
+        figures = f"{self.per_100_lines:6.1f} tags/100 lines ({self.tags:3} tags, {self.lines:3} lines)"
+        return f"{figures}  {self.path}"
 
 
 def template_files(root: Path = TEMPLATE_ROOT / "template") -> list[Path]:
