@@ -5,6 +5,8 @@ follows; the cost of a page does not grow with the table the way OFFSET and
 COUNT do.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query
@@ -32,3 +34,11 @@ async def get_page_params(
 
 
 PageParamsDep = Annotated[PageParams, Depends(get_page_params)]
+
+
+@dataclass(frozen=True, slots=True)
+class Page[T]:
+    """One page of domain objects; the router turns it into the response schema."""
+
+    rows: Sequence[T]
+    next_after: int | None
