@@ -5,7 +5,9 @@ follows; the cost of a page does not grow with the table the way OFFSET and
 COUNT do.
 """
 
-from typing import Annotated
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -32,3 +34,15 @@ async def get_page_params(
 
 
 PageParamsDep = Annotated[PageParams, Depends(get_page_params)]
+
+
+T = TypeVar("T")
+
+
+# Generic[T], not `class Page[T]`: the project may target Python 3.11.
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):  # noqa: UP046, RUF100 (UP046 fires only on 3.12+ targets)
+    """One page of domain objects; the router turns it into the response schema."""
+
+    rows: Sequence[T]
+    next_after: int | None
