@@ -76,10 +76,10 @@ COMBINATIONS = (
 )
 
 
-def combination_params(*, own_suite_only: bool = False) -> list[object]:
+def combination_params(*, own_suite_only: bool = False, names: tuple[str, ...] = ()) -> list[object]:
     """pytest params, grouped so that one xdist worker renders and syncs each combination."""
     return [
         pytest.param(combination, id=combination.name, marks=pytest.mark.xdist_group(combination.name))
         for combination in COMBINATIONS
-        if combination.runs_own_suite or not own_suite_only
+        if (combination.runs_own_suite or not own_suite_only) and (not names or combination.name in names)
     ]
