@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,16 @@ QUESTIONS: dict[str, dict[str, Any]] = {
 }
 # The files whose bytes decide what ruff and mypy say.
 CODE_SUFFIXES = {".py", ".toml", ".cfg", ".ini", ".mako"}
+
+
+def _always_refused(spec: dict[str, Any], value: Any) -> str | None:
+    """The reason a choice is never taken: a validator with no condition (shown disabled)."""
+    for choice in spec.get("choices", {}).values():
+        if not isinstance(choice, dict) or choice["value"] != value:
+            continue
+        reason: str = choice.get("validator", "")
+        return reason if reason and "{%" not in reason else None
+    return None
 
 
 def _variants() -> list[tuple[str, dict[str, Any]]]:
@@ -132,6 +143,13 @@ def test_every_choice_of_every_question_has_a_variant() -> None:
 def test_single_choice_renders_cleanly_and_passes_ruff_and_mypy(
     name: str, data: dict[str, Any], tmp_path: Path, shared_dir: Path
 ) -> None:
+    question, value = next((q, v) for q, v in data.items() if q != "framework" or len(data) == 1)
+    if reason := _always_refused(QUESTIONS[question], value):
+        # Offered at the prompt only as disabled, with its reason: refused, nothing written.
+        with pytest.raises(ValueError, match=re.escape(reason)):
+            render(tmp_path / "project", data)
+        assert not (tmp_path / "project").exists()
+        return
     project = render(tmp_path / "project", data)
     leftovers = []
     for path in project.rglob("*"):

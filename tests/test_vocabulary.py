@@ -18,7 +18,7 @@ TEMPLATE = TEMPLATE_ROOT / "template"
 REVIEW = TEMPLATE / "docs" / "architecture-review.md.jinja"
 
 PROSE_TEMPLATES = sorted(
-    [path for path in (TEMPLATE / "docs").rglob("*.jinja") if path != REVIEW]
+    [path for path in (TEMPLATE / "docs").rglob("*.md.jinja") if path != REVIEW]
     + [TEMPLATE / "README.md.jinja", TEMPLATE / "CONTRIBUTING.md.jinja"]
 )
 MAX_TAGS_PER_100_LINES = 20
@@ -27,12 +27,14 @@ MAX_TAGS_PER_100_LINES = 20
 # lines, so the density of what remains can rise). A file leaves the list once it is under the limit.
 DENSE: dict[str, tuple[int, int]] = {
     "template/README.md.jinja": (38, 89),
-    "template/docs/architecture.md.jinja": (86, 300),
+    # +3 since: the add-a-feature note on migrations (FastAPI only) and the shared core modules.
+    "template/docs/architecture.md.jinja": (89, 314),
     "template/docs/decisions/0001-record-architecture-decisions.md.jinja": (38, 114),
     "template/docs/decisions/0002-architecture-pattern.md.jinja": (45, 141),
     "template/docs/decisions/0003-web-framework.md.jinja": (55, 177),
     "template/docs/decisions/0004-database.md.jinja": (127, 324),
-    "template/docs/decisions/0005-deployment.md.jinja": (52, 167),
+    # +4 since: FastAPI's image cannot run its migrations yet, and says so (the review's item 18).
+    "template/docs/decisions/0005-deployment.md.jinja": (56, 174),
     "template/docs/decisions/0007-configuration-and-secrets.md.jinja": (30, 136),
     "template/docs/decisions/README.md.jinja": (18, 32),
     "template/docs/project.md.jinja": (86, 198),
