@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,16 @@ import yaml
 from copier import run_copy
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+
+# Copier's questions by name. Computed values (`when: false`) are never asked: not questions.
+QUESTIONS: dict[str, dict[str, Any]] = {
+    name: spec
+    for name, spec in yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text()).items()
+    if not name.startswith("_") and spec.get("when") is not False
+}
+
+# A Jinja tag or expression left unrendered. `${{ … }}` is GitHub Actions syntax, not Jinja.
+JINJA_LEFTOVER = re.compile(r"\{%|%\}|\{#|#\}|(?<!\$)\{\{")
 
 # Variables of the outer environment that must not leak into a generated project's tools.
 _LEAKY_ENV = (
@@ -53,6 +64,22 @@ def answers(project: Path) -> dict[str, Any]:
     """The answers Copier recorded for a rendered project, computed defaults included."""
     recorded: dict[str, Any] = yaml.safe_load((project / ".copier-answers.yml").read_text())
     return recorded
+
+
+def jinja_leftovers(project: Path) -> list[str]:
+    """Every unrendered Jinja tag in a render, in its file names or its text files."""
+    leftovers = []
+    for path in project.rglob("*"):
+        if ".venv" in path.parts or ".git" in path.parts or not path.is_file():
+            continue
+        relative = path.relative_to(project)
+        leftovers += [f"file name {relative}: {m.group()}" for m in JINJA_LEFTOVER.finditer(path.name)]
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            continue
+        leftovers += [f"{relative}: {m.group()}" for m in JINJA_LEFTOVER.finditer(text)]
+    return leftovers
 
 
 def choice_values(spec: dict[str, Any]) -> list[Any]:

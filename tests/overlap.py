@@ -16,9 +16,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-TEMPLATE_ROOT = Path(__file__).resolve().parents[1] / "template"
+from tests.helpers import TEMPLATE_ROOT
+
 # Folders rendered for every framework; what they hold is written once.
-SHARED_TREES = {"src": TEMPLATE_ROOT / "src" / "{{ package_name }}", "tests": TEMPLATE_ROOT / "tests"}
+_TEMPLATE = TEMPLATE_ROOT / "template"
+SHARED_TREES = {"src": _TEMPLATE / "src" / "{{ package_name }}", "tests": _TEMPLATE / "tests"}
 _CONDITIONAL_NAME = re.compile(r"\{%\s*if [^%]*%\}(.*?)\{%\s*endif\s*%\}")
 
 

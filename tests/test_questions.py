@@ -13,14 +13,7 @@ import pytest
 import yaml
 from copier import run_copy, run_update
 
-from tests.helpers import TEMPLATE_ROOT, project_env, render
-
-QUESTIONS: dict[str, Any] = {
-    name: spec
-    for name, spec in yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text()).items()
-    # Computed values (`when: false`) are never asked: not questions.
-    if not name.startswith("_") and spec.get("when") is not False
-}
+from tests.helpers import QUESTIONS, TEMPLATE_ROOT, project_env, render
 
 REFUSED = [
     ({"project_name": ""}, "project_name", "cannot be empty"),

@@ -13,21 +13,26 @@ import pytest
 import yaml
 
 from tests.combinations import CODE_DRIVING_QUESTIONS, COMBINATIONS, combination_params
-from tests.helpers import TEMPLATE_ROOT, Combination, answers, choice_values, render, run
+from tests.helpers import (
+    QUESTIONS,
+    TEMPLATE_ROOT,
+    Combination,
+    answers,
+    choice_values,
+    jinja_leftovers,
+    render,
+    run,
+)
 
 SyncedProject = Callable[[Combination], Path]
 
-# A Jinja tag or expression left unrendered. `${{ … }}` is GitHub Actions syntax, not Jinja.
-JINJA_LEFTOVER = re.compile(r"\{%|%\}|\{#|#\}|(?<!\$)\{\{")
-
 
 def test_every_choice_of_every_code_driving_question_is_rendered(tmp_path: Path) -> None:
-    questions = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
     assert any(not combination.data for combination in COMBINATIONS), "one combination is the plain defaults"
     # The answers as Copier recorded them, computed defaults included.
     recorded = [answers(render(tmp_path / c.name, c.data)) for c in COMBINATIONS]
     for question in CODE_DRIVING_QUESTIONS:
-        spec = questions[question]
+        spec = QUESTIONS[question]
         choices = choice_values(spec)
         # A question skipped by its `when:` (read replicas for SQLite) is not recorded.
         rendered = {answer[question] for answer in recorded if question in answer}
@@ -37,21 +42,7 @@ def test_every_choice_of_every_code_driving_question_is_rendered(tmp_path: Path)
 
 @pytest.mark.parametrize("combination", combination_params())
 def test_no_jinja_is_left_in_any_file(combination: Combination, synced_project: SyncedProject) -> None:
-    project = synced_project(combination)
-    leftovers = []
-    for path in project.rglob("*"):
-        if ".venv" in path.parts or ".git" in path.parts or not path.is_file():
-            continue
-        assert "{%" not in path.name, f"unrendered file name: {path}"
-        assert "{{" not in path.name, f"unrendered file name: {path}"
-        try:
-            text = path.read_text()
-        except UnicodeDecodeError:
-            continue
-        leftovers += [
-            f"{path.relative_to(project)}: {match.group()}" for match in JINJA_LEFTOVER.finditer(text)
-        ]
-    assert leftovers == []
+    assert jinja_leftovers(synced_project(combination)) == []
 
 
 @pytest.mark.parametrize("combination", combination_params())

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.combinations import combination_params
-from tests.helpers import TEMPLATE_ROOT, Combination, render, run
+from tests.helpers import QUESTIONS, TEMPLATE_ROOT, Combination, render, run
 
 SyncedProject = Callable[[Combination], Path]
 
@@ -22,11 +22,6 @@ REVIEW_CHECKLIST = TEMPLATE_ROOT / "docs" / "architecture-review-checklist.md"
 KICKOFF_CHECKLIST = TEMPLATE_ROOT / "docs" / "kickoff-checklist.md"
 STATUSES = {"met", "partly", "gap", "n/a"}
 REVIEW: dict[str, Any] = yaml.safe_load(REVIEW_FILE.read_text())
-QUESTIONS = {
-    name: spec
-    for name, spec in yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text()).items()
-    if not name.startswith("_") and spec.get("when") is not False
-}
 
 
 def _review_sections() -> list[tuple[str, list[str]]]:

@@ -22,21 +22,15 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.combinations import CODE_DRIVING_QUESTIONS
-from tests.helpers import TEMPLATE_ROOT, choice_values, project_env, render, run
-from tests.test_rendering import JINJA_LEFTOVER
+from tests.helpers import QUESTIONS, choice_values, jinja_leftovers, project_env, render, run
 
-QUESTIONS: dict[str, dict[str, Any]] = {
-    name: spec
-    for name, spec in yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text()).items()
-    if not name.startswith("_") and isinstance(spec, dict) and spec.get("when") is not False
-}
 # The files whose bytes decide what ruff and mypy say.
 CODE_SUFFIXES = {".py", ".toml", ".cfg", ".ini", ".mako"}
 
@@ -51,9 +45,26 @@ def _always_refused(spec: dict[str, Any], value: Any) -> str | None:
     return None
 
 
-def _variants() -> list[tuple[str, dict[str, Any]]]:
-    variants: list[tuple[str, dict[str, Any]]] = []
-    for base_name, base in (("fastapi", {}), ("django", {"framework": "django"})):
+@dataclass(frozen=True)
+class Variant:
+    """One question's answer changed from a base's defaults (the FastAPI or the Django ones)."""
+
+    base: dict[str, Any]
+    question: str
+    value: Any
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return {**self.base, self.question: self.value}
+
+    @property
+    def name(self) -> str:
+        return f"{self.base.get('framework', 'fastapi')}-{self.question}={self.value}"
+
+
+def _variants() -> list[Variant]:
+    variants: list[Variant] = []
+    for base in ({}, {"framework": "django"}):
         for question, spec in QUESTIONS.items():
             if "choices" not in spec and spec.get("type") != "bool":
                 continue
@@ -66,7 +77,7 @@ def _variants() -> list[tuple[str, dict[str, Any]]]:
                 if not spec.get("validator"):
                     selections.append([])
                 values = selections
-            variants += [(f"{base_name}-{question}={value}", {**base, question: value}) for value in values]
+            variants += [Variant(base, question, value) for value in values]
     return variants
 
 
@@ -133,35 +144,24 @@ def _mypy(project: Path, shared: Path) -> dict[str, Any]:
 
 
 def test_every_choice_of_every_question_has_a_variant() -> None:
-    covered = {name.split("-", 1)[1].split("=", 1)[0] for name, _ in VARIANTS}
+    covered = {variant.question for variant in VARIANTS}
     with_choices = {q for q, spec in QUESTIONS.items() if "choices" in spec or spec.get("type") == "bool"}
     assert covered == with_choices
     assert len(VARIANTS) >= 50, len(VARIANTS)
 
 
-@pytest.mark.parametrize(("name", "data"), VARIANTS, ids=[name for name, _ in VARIANTS])
+@pytest.mark.parametrize("variant", VARIANTS, ids=[variant.name for variant in VARIANTS])
 def test_single_choice_renders_cleanly_and_passes_ruff_and_mypy(
-    name: str, data: dict[str, Any], tmp_path: Path, shared_dir: Path
+    variant: Variant, tmp_path: Path, shared_dir: Path
 ) -> None:
-    question, value = next((q, v) for q, v in data.items() if q != "framework" or len(data) == 1)
-    if reason := _always_refused(QUESTIONS[question], value):
+    if reason := _always_refused(QUESTIONS[variant.question], variant.value):
         # Offered at the prompt only as disabled, with its reason: refused, nothing written.
         with pytest.raises(ValueError, match=re.escape(reason)):
-            render(tmp_path / "project", data)
+            render(tmp_path / "project", variant.data)
         assert not (tmp_path / "project").exists()
         return
-    project = render(tmp_path / "project", data)
-    leftovers = []
-    for path in project.rglob("*"):
-        if not path.is_file() or ".git" in path.parts:
-            continue
-        assert not JINJA_LEFTOVER.search(path.name), f"unrendered file name: {path}"
-        try:
-            text = path.read_text()
-        except UnicodeDecodeError:
-            continue
-        leftovers += [f"{path.relative_to(project)}: {m.group()}" for m in JINJA_LEFTOVER.finditer(text)]
-    assert leftovers == []
+    project = render(tmp_path / "project", variant.data)
+    assert jinja_leftovers(project) == []
     ruff = shutil.which("ruff")
     assert ruff, "ruff comes with the template's dev dependencies"
     run([ruff, "check", "--no-cache", "."], project)
