@@ -9,11 +9,29 @@ them through its settings (LOGGING, and LOGGING_CONFIG naming `configure`).
 import json
 import logging
 import logging.config
+import re
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+from uuid import uuid4
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# What a caller's id may be: short, and nothing that could forge a log line or a header.
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def request_id_for(incoming: str | None) -> str:
+    """The request's id: the caller's X-Request-ID if well-formed, else a new one.
+
+    Set for logging and echoed in the response (core/middleware.py), so a client can
+    quote it in a bug report and an operator can find every log line of that request.
+    """
+    if incoming and _VALID_REQUEST_ID.fullmatch(incoming):
+        return incoming
+    return uuid4().hex
+
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
 # Django's `request` extra is an object, not data: the request id identifies the request;
