@@ -7,7 +7,9 @@ handling. This file is the same in every project the template renders; a change 
 the API's behaviour is made here first, and the service follows.
 """
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -25,6 +27,7 @@ PROBLEM_MEMBERS = {"type", "title", "status", "detail", "instance", "code", "req
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_QUANTITY = 2**31 - 1
+CONCURRENT_DELETES = 16
 
 
 @pytest.fixture
@@ -349,6 +352,23 @@ def test_delete_of_a_missing_item_is_a_not_found_problem(api: httpx.Client) -> N
     response = api.delete(f"{ITEMS}/424242")
 
     assert problem(response, 404)["code"] == "item_not_found"
+
+
+def test_concurrent_deletes_of_one_item_remove_it_once(server: RunningServer, api: httpx.Client) -> None:
+    created = create(api)
+    start = threading.Barrier(CONCURRENT_DELETES)
+
+    def delete() -> int:
+        with server.client() as client:  # a connection of its own, as separate clients have
+            client.get(f"{ITEMS}/{created['id']}")  # connected before the race starts
+            start.wait()
+            return client.delete(f"{ITEMS}/{created['id']}").status_code
+
+    with ThreadPoolExecutor(CONCURRENT_DELETES) as pool:
+        statuses = sorted(pool.map(lambda _: delete(), range(CONCURRENT_DELETES)))
+
+    # Exactly one request removed the row; the others found nothing to remove.
+    assert statuses == [204] + [404] * (CONCURRENT_DELETES - 1)
 
 
 # Routes and methods
