@@ -7,10 +7,13 @@ handling. This file is the same in every project the template renders; a change 
 the API's behaviour is made here first, and the service follows.
 """
 
+import json
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -28,6 +31,8 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_QUANTITY = 2**31 - 1
 CONCURRENT_DELETES = 16
+# MAX_BODY_BYTES's default (core/environment.py).
+MAX_BODY_BYTES = 1_048_576
 
 
 @pytest.fixture
@@ -369,6 +374,84 @@ def test_concurrent_deletes_of_one_item_remove_it_once(server: RunningServer, ap
 
     # Exactly one request removed the row; the others found nothing to remove.
     assert statuses == [204] + [404] * (CONCURRENT_DELETES - 1)
+
+
+# Request limits: checked before the framework reads the body (core/limits.py)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_body_not_declared_as_json_is_unsupported(api: httpx.Client, content_type: str | None) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+
+    response = api.post(ITEMS, content=b'{"name": "sent as text"}', headers=headers)
+
+    assert problem(response, 415)["code"] == "unsupported_media_type"
+    assert api.get(ITEMS).json()["items"] == []
+
+
+def test_a_change_not_declared_as_json_is_unsupported(api: httpx.Client) -> None:
+    created = create(api)
+
+    response = api.patch(
+        f"{ITEMS}/{created['id']}", content=b'{"name": "renamed"}', headers={"content-type": "text/plain"}
+    )
+
+    assert problem(response, 415)["code"] == "unsupported_media_type"
+    assert api.get(f"{ITEMS}/{created['id']}").json()["name"] == created["name"]
+
+
+def test_json_with_a_charset_parameter_is_json(api: httpx.Client) -> None:
+    content_type = "application/json; charset=utf-8"
+
+    response = api.post(ITEMS, content=b'{"name": "with charset"}', headers={"content-type": content_type})
+
+    assert response.status_code == 201, response.text
+
+
+def _exchange(
+    server: RunningServer, head: dict[str, str], body: Iterable[bytes]
+) -> tuple[int, dict[str, Any]]:
+    """POST to the items over a raw socket: the body is sent only as far as `body` goes."""
+    address = urlsplit(server.base_url)
+    lines = [f"POST {ITEMS} HTTP/1.1", f"Host: {address.netloc}", *(f"{k}: {v}" for k, v in head.items())]
+    lines += [f"{name}: {value}" for name, value in server.headers.items()]
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        for part in body:
+            connection.sendall(part)
+        answer = b""
+        while chunk := connection.recv(65536):  # the service closes the connection after a refusal
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    document: dict[str, Any] = json.loads(rest.partition(b"\r\n\r\n")[2])
+    return int(status_line.split()[1]), document
+
+
+def test_a_body_declared_too_large_is_refused_before_it_is_sent(
+    server: RunningServer, api: httpx.Client
+) -> None:
+    head = {"Content-Type": JSON, "Content-Length": str(MAX_BODY_BYTES + 1)}
+
+    status, body = _exchange(server, head, body=[])  # nothing of the body is sent
+
+    assert status == 413
+    assert body["code"] == "content_too_large"
+    assert api.get(ITEMS).json()["items"] == []
+
+
+def test_a_streamed_body_is_refused_once_it_crosses_the_limit(
+    server: RunningServer, api: httpx.Client
+) -> None:
+    chunk = b"x" * 65536
+    chunks = [b"%x\r\n%s\r\n" % (len(chunk), chunk)] * (MAX_BODY_BYTES // len(chunk))
+    head = {"Content-Type": JSON, "Transfer-Encoding": "chunked"}
+
+    # One byte over the limit, and never the chunk that would end the body.
+    status, body = _exchange(server, head, body=[*chunks, b"1\r\nx\r\n"])
+
+    assert status == 413
+    assert body["code"] == "content_too_large"
+    assert api.get(ITEMS).json()["items"] == []
 
 
 # Routes and methods
