@@ -29,7 +29,7 @@ def renders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         # 51% at 7eb4401, before the shared base tree.
         (("src",), 0.21),
         # 43% before the shared tests tree and the contract suite; 28% before the shared
-        # modules' tests (tests/core/test_errors.py, test_logging.py, test_environment.py).
+        # modules' tests and the shared tests/test_server.py and tests/test_architecture.py.
         (("tests",), 0.25),
     ],
     ids=["src", "tests"],
