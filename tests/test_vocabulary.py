@@ -36,7 +36,7 @@ DENSE: dict[str, tuple[int, int]] = {
     "template/docs/decisions/0005-deployment.md.jinja": (56, 174),
     "template/docs/decisions/0007-configuration-and-secrets.md.jinja": (30, 136),
     "template/docs/decisions/README.md.jinja": (18, 32),
-    "template/docs/project.md.jinja": (86, 198),
+    "template/docs/project.md.jinja": (38, 101),
 }
 
 MAX_LINE = 120
