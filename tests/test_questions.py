@@ -116,6 +116,25 @@ def test_the_cli_refuses_a_contradiction_with_the_message(tmp_path: Path) -> Non
     assert not destination.exists()
 
 
+def test_the_cli_accepts_a_number_given_as_text(tmp_path: Path) -> None:
+    """`-d machines=1` reaches the other questions' checks as the string "1" (it crashed them)."""
+    destination = tmp_path / "project"
+
+    result = subprocess.run(
+        [
+            *("copier", "copy", "--defaults", "--skip-tasks", "-d", "machines=1"),
+            *(str(TEMPLATE_ROOT), str(destination)),
+        ],
+        capture_output=True,
+        text=True,
+        env=project_env(),
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load((destination / ".copier-answers.yml").read_text())["machines"] == 1
+
+
 @pytest.mark.parametrize(("framework", "orm"), [("fastapi", "sqlalchemy"), ("django", "django")])
 def test_the_orm_follows_the_framework(tmp_path: Path, framework: str, orm: str) -> None:
     """Not asked (the framework decides it); a matching --data answer is accepted."""
