@@ -3,6 +3,7 @@ runs each test in a transaction it rolls back, and drops the database at the end
 `server` is the production entry point serving that database over real HTTP."""
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from tests.servers import RunningServer, running_server
+from tests.servers import RunningServer, Serve, running_server
 from tests.service import FROM_PROXY, collect_static, database_url, production_env
 
 
@@ -33,11 +34,27 @@ def empty_tables(transactional_db: None) -> None:
     """Every table is emptied after the test (by `transactional_db`), whoever wrote to it."""
 
 
-@pytest.fixture(scope="module")
-def server(django_db_setup: None, django_db_blocker: Any, static_root: Path) -> Iterator[RunningServer]:
-    """The production entry point with production settings over real HTTP on the test
-    database, its clients behind the TLS proxy: one per test module, so a module may stop it."""
+@pytest.fixture(scope="session")
+def served_database_url(django_db_setup: None, django_db_blocker: Any) -> str:
+    """The database `server` serves: the test database pytest-django created and migrated."""
     with django_db_blocker.unblock():
-        url = database_url(connection.settings_dict)
-    with running_server(production_env(url, static_root), headers=FROM_PROXY) as running:
+        return database_url(connection.settings_dict)
+
+
+@pytest.fixture(scope="session")
+def serve(static_root: Path) -> Serve:
+    """Starts the production entry point with production settings on a database, its clients
+    behind the TLS proxy."""
+
+    def start(url: str, /, **settings: str) -> AbstractContextManager[RunningServer]:
+        return running_server(production_env(url, static_root, **settings), headers=FROM_PROXY)
+
+    return start
+
+
+@pytest.fixture(scope="module")
+def server(serve: Serve, served_database_url: str) -> Iterator[RunningServer]:
+    """The production entry point over real HTTP on the test database: one per test module,
+    so a module may stop it."""
+    with serve(served_database_url) as running:
         yield running
