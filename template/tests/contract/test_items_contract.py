@@ -10,6 +10,7 @@ the API's behaviour is made here first, and the service follows.
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.servers import RunningServer
+from tests.servers import RunningServer, Serve
 
 ITEMS = "/api/v1/items"
 # One item's path as the OpenAPI schema names it.
@@ -33,6 +34,8 @@ MAX_QUANTITY = 2**31 - 1
 CONCURRENT_DELETES = 16
 # MAX_BODY_BYTES's default (core/environment.py).
 MAX_BODY_BYTES = 1_048_576
+# Short for the test; BODY_TIMEOUT_SECONDS is 30 by default.
+BODY_TIMEOUT_SECONDS = 1.0
 
 
 @pytest.fixture
@@ -452,6 +455,18 @@ def test_a_streamed_body_is_refused_once_it_crosses_the_limit(
     assert status == 413
     assert body["code"] == "content_too_large"
     assert api.get(ITEMS).json()["items"] == []
+
+
+def test_a_body_that_stops_arriving_is_a_timeout(serve: Serve, served_database_url: str) -> None:
+    head = {"Content-Type": JSON, "Content-Length": "100"}
+    with serve(served_database_url, BODY_TIMEOUT_SECONDS=str(BODY_TIMEOUT_SECONDS)) as server:
+        started = time.monotonic()
+        status, body = _exchange(server, head, body=[b'{"name": "slow'])  # and then nothing
+        waited = time.monotonic() - started
+
+    assert status == 408
+    assert body["code"] == "request_timeout"
+    assert BODY_TIMEOUT_SECONDS <= waited < BODY_TIMEOUT_SECONDS + 5  # bounded, not held open
 
 
 # Routes and methods
