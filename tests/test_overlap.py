@@ -26,14 +26,18 @@ def renders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.mark.parametrize(
     ("areas", "bound"),
     [
-        # 51% at 7eb4401, before the shared base tree.
-        (("src",), 0.21),
+        # 51% at 7eb4401, before the shared base tree; 17% before the shared failures,
+        # request id, pagination and item limits.
+        (("src",), 0.09),
         # 43% before the shared tests tree and the contract suite; 28% before the shared
         # modules' tests and the shared tests/test_server.py and tests/test_architecture.py;
-        # 19% before the shared tests/test_fault_drills.py.
-        (("tests",), 0.18),
+        # 19% before the shared tests/test_fault_drills.py; 17% before the shared `server`
+        # fixture and feature discovery.
+        (("tests",), 0.14),
+        # The issue's measure, both areas together: 43% at 7eb4401; the target was under 10%.
+        (("src", "tests"), 0.10),
     ],
-    ids=["src", "tests"],
+    ids=["src", "tests", "src+tests"],
 )
 def test_counterpart_files_repeat_no_more_than_today(
     renders: tuple[Path, Path], areas: tuple[str, ...], bound: float

@@ -2,8 +2,6 @@
 runs each test in a transaction it rolls back, and drops the database at the end.
 `server` is the production entry point serving that database over real HTTP."""
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from tests.servers import RunningServer, Serve, running_server
+from tests.servers import Serve, server, serving  # noqa: F401 (`server`: a shared fixture)
 from tests.service import FROM_PROXY, collect_static, database_url, production_env
 
 
@@ -46,15 +44,4 @@ def serve(static_root: Path) -> Serve:
     """Starts the production entry point with production settings on a database, its clients
     behind the TLS proxy."""
 
-    def start(url: str, /, **settings: str) -> AbstractContextManager[RunningServer]:
-        return running_server(production_env(url, static_root, **settings), headers=FROM_PROXY)
-
-    return start
-
-
-@pytest.fixture(scope="module")
-def server(serve: Serve, served_database_url: str) -> Iterator[RunningServer]:
-    """The production entry point over real HTTP on the test database: one per test module,
-    so a module may stop it."""
-    with serve(served_database_url) as running:
-        yield running
+    return serving(lambda url, settings: production_env(url, static_root, **settings), FROM_PROXY)
