@@ -96,20 +96,22 @@ def test_an_unknown_choice_is_refused(tmp_path: Path) -> None:
         render(tmp_path / "project", {"database": "oracle"})
 
 
-def test_the_cli_refuses_a_contradiction_with_the_message(tmp_path: Path) -> None:
-    destination = tmp_path / "project"
-
-    result = subprocess.run(
-        [
-            *("copier", "copy", "--defaults", "--skip-tasks"),
-            *("-d", "deployment=compose", "-d", "traffic=high", "-d", "database=sqlite"),
-            *(str(TEMPLATE_ROOT), str(destination)),
-        ],
+def copy_on_the_command_line(destination: Path, *answers: str) -> subprocess.CompletedProcess[str]:
+    """`copier copy --defaults --skip-tasks -d <answer> …`, as a user types it: answers are text."""
+    data = [arg for answer in answers for arg in ("-d", answer)]
+    return subprocess.run(
+        [*("copier", "copy", "--defaults", "--skip-tasks"), *data, str(TEMPLATE_ROOT), str(destination)],
         capture_output=True,
         text=True,
         env=project_env(),
         check=False,
     )
+
+
+def test_the_cli_refuses_a_contradiction_with_the_message(tmp_path: Path) -> None:
+    destination = tmp_path / "project"
+
+    result = copy_on_the_command_line(destination, "deployment=compose", "traffic=high", "database=sqlite")
 
     assert result.returncode != 0
     assert "lower the traffic: SQLite has one writer" in result.stderr
@@ -120,16 +122,7 @@ def test_the_cli_accepts_a_number_given_as_text(tmp_path: Path) -> None:
     """`-d machines=1` reaches the other questions' checks as the string "1" (it crashed them)."""
     destination = tmp_path / "project"
 
-    result = subprocess.run(
-        [
-            *("copier", "copy", "--defaults", "--skip-tasks", "-d", "machines=1"),
-            *(str(TEMPLATE_ROOT), str(destination)),
-        ],
-        capture_output=True,
-        text=True,
-        env=project_env(),
-        check=False,
-    )
+    result = copy_on_the_command_line(destination, "machines=1")
 
     assert result.returncode == 0, result.stderr
     assert yaml.safe_load((destination / ".copier-answers.yml").read_text())["machines"] == 1
