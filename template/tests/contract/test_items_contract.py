@@ -32,6 +32,8 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_QUANTITY = 2**31 - 1
 CONCURRENT_DELETES = 16
+# Races of concurrent creates of one name, run until one create reaches the unique key.
+RACES = 20
 # MAX_BODY_BYTES's default (core/environment.py).
 MAX_BODY_BYTES = 1_048_576
 # Short for the test; BODY_TIMEOUT_SECONDS is 30 by default.
@@ -377,6 +379,44 @@ def test_concurrent_deletes_of_one_item_remove_it_once(server: RunningServer, ap
 
     # Exactly one request removed the row; the others found nothing to remove.
     assert statuses == [204] + [404] * (CONCURRENT_DELETES - 1)
+
+
+def race_to_create(server: RunningServer, name: str) -> list[str]:
+    """Create `name` from many clients at once: the codes of their answers, sorted."""
+    start = threading.Barrier(CONCURRENT_DELETES)
+
+    def create_it() -> str:
+        with server.client() as client:
+            start.wait()
+            response = client.post(ITEMS, json={"name": name})
+            return "created" if response.status_code == 201 else str(response.json()["code"])
+
+    with ThreadPoolExecutor(CONCURRENT_DELETES) as pool:
+        return sorted(pool.map(lambda _: create_it(), range(CONCURRENT_DELETES)))
+
+
+def test_what_a_client_sends_never_reaches_the_log(server: RunningServer, api: httpx.Client) -> None:
+    # Through every path a value can take to a log line: a write the database refuses (a
+    # create that loses the race reaches the unique key, whose error message quotes the
+    # value; the race is run until that happens), a validation error (which carries the
+    # input), malformed JSON, a refused media type.
+    marker = f"marker-{time.monotonic_ns()}"
+    refused_by_the_database = False
+    for attempt in range(RACES):
+        codes = race_to_create(server, f"{marker}-{attempt}")
+        assert codes.count("created") == 1, codes
+        refused_by_the_database = "conflict" in codes  # not the service's own check
+        if refused_by_the_database:
+            break
+    others = [
+        api.post(ITEMS, json={"name": "widget", "quantity": marker}).status_code,
+        api.post(ITEMS, content=f'{{"name": "{marker}"'.encode(), headers={"content-type": JSON}).status_code,
+        api.post(ITEMS, content=marker.encode(), headers={"content-type": "text/plain"}).status_code,
+    ]
+
+    assert refused_by_the_database, f"no create reached the unique key in {RACES} races"
+    assert others == [422, 422, 415]
+    assert marker not in server.output()
 
 
 # Request limits: checked before the framework reads the body (core/limits.py)
