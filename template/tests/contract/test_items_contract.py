@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.servers import RunningServer, Serve
+from tests.service import RACING_WRITES_INTERLEAVE
 
 ITEMS = "/api/v1/items"
 # One item's path as the OpenAPI schema names it.
@@ -398,11 +399,11 @@ def race_to_create(server: RunningServer, name: str) -> list[str]:
 def test_what_a_client_sends_never_reaches_the_log(server: RunningServer, api: httpx.Client) -> None:
     # Through every path a value can take to a log line: a write the database refuses (a
     # create that loses the race reaches the unique key, whose error message quotes the
-    # value; the race is run until that happens), a validation error (which carries the
-    # input), malformed JSON, a refused media type.
+    # value; the race is run until that happens, where writes interleave), a validation
+    # error (which carries the input), malformed JSON, a refused media type.
     marker = f"marker-{time.monotonic_ns()}"
     refused_by_the_database = False
-    for attempt in range(RACES):
+    for attempt in range(RACES if RACING_WRITES_INTERLEAVE else 1):
         codes = race_to_create(server, f"{marker}-{attempt}")
         assert codes.count("created") == 1, codes
         refused_by_the_database = "conflict" in codes  # not the service's own check
@@ -414,7 +415,7 @@ def test_what_a_client_sends_never_reaches_the_log(server: RunningServer, api: h
         api.post(ITEMS, content=marker.encode(), headers={"content-type": "text/plain"}).status_code,
     ]
 
-    assert refused_by_the_database, f"no create reached the unique key in {RACES} races"
+    assert refused_by_the_database or not RACING_WRITES_INTERLEAVE, f"no create reached it in {RACES} races"
     assert others == [422, 422, 415]
     assert marker not in server.output()
 
