@@ -12,6 +12,9 @@ from django.test import Client
 from tests.servers import Serve, server, serving  # noqa: F401 (`server`: a shared fixture)
 from tests.service import FROM_PROXY, collect_static, database_url, production_env
 
+# The drills' figures, printed at the end of the run (tests/figures.py).
+pytest_plugins = ["tests.figures"]
+
 
 @pytest.fixture
 def client(db: None) -> Client:
