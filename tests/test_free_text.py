@@ -54,7 +54,8 @@ NASTY = [
     "ends with a backslash \\",
     'triple """ quotes """ and \'\'\' inside',
     "\\N{EM DASH} \\x41 \\u00e9 \\ \\' \\\" \\n (escapes, as typed)",
-    "the team’s “service” – naïve café, Ελληνικά, 日本語のサービス, עברית ‮RTL‭, e\u0301 😀👩‍💻",
+    "the team’s “service” – naïve café, Ελληνικά, 日本語, עברית \u202eRTL\u202c",  # noqa: RUF001
+    "e\u0301 combining, 😀 \U0001f469\u200d\U0001f4bb joined, \ufeff BOM, \u00a0 no-break space",
     "{{ project_name }} {% raw %}{% endraw %} {# comment #} {%- if x %}{% endif %} ${{ github.sha }}",
     "key: value # comment - item *anchor &ref !tag 'single' \"double\" @at `tick` %percent | > [a] {b}",
     "% leading percent",
@@ -178,8 +179,9 @@ def check_render(text: str, framework: str) -> None:
         for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
             list(yaml.safe_load_all(path.read_text()))
 
-        long = {str(doc.relative_to(project)): _long_prose_lines(doc.read_text()) for doc in _markdown(project)}
-        assert not {doc: lines for doc, lines in long.items() if lines}, "lines over 120 characters"
+        docs = _markdown(project)
+        long = {doc.name: lines for doc in docs if (lines := _long_prose_lines(doc.read_text()))}
+        assert not long, "lines over 120 characters"
         assert _skeleton(project) == _baseline(framework), "an answer changed the Markdown structure"
 
 
@@ -203,14 +205,14 @@ def test_a_nasty_answer_breaks_nothing(index: int, text: str) -> None:
     check_render(text, framework)
 
 
+@pytest.mark.parametrize("framework", ["fastapi", "django"])
 @settings(
-    max_examples=GENERATED_EXAMPLES,
+    max_examples=GENERATED_EXAMPLES // 2,
     derandomize=True,
     database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(text=GENERATED, framework=st.sampled_from(["fastapi", "django"]))
-def test_a_generated_answer_breaks_nothing(text: str, framework: str) -> None:
+@given(text=GENERATED)
+def test_a_generated_answer_breaks_nothing(framework: str, text: str) -> None:
     check_render(text, framework)
-
