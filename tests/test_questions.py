@@ -34,6 +34,18 @@ REFUSED = [
     ({"business_value": "   "}, "business_value", "Say in a sentence"),
     ({"author_name": " "}, "author_name", "cannot be empty"),
     ({"author_email": "team-at-example.com"}, "author_email", "is not an e-mail address"),
+    ({"author_email": 'te"am@example.com'}, "author_email", "is not an e-mail address"),
+    # Free text lands on one line of Python, TOML or Markdown (issue 16).
+    ({"project_description": "One line.\nAnother."}, "project_description", "Keep it on one line"),
+    ({"business_value": "a\rb"}, "business_value", "Keep it on one line"),
+    ({"author_name": "Back\x7fend"}, "author_name", "Keep it on one line"),
+    ({"author_name": "Backend, Platform"}, "author_name", "Leave out ',', '<' and '>'"),
+    ({"team_members": "PO,\ttech lead"}, "team_members", "Keep it on one line"),
+    ({"main_use_cases": "orders\u2028refunds"}, "main_use_cases", "Keep it on one line"),
+    ({"data_flow": "in\x85out"}, "data_flow", "Keep it on one line"),
+    ({"security_risks": "\x00"}, "security_risks", "Keep it on one line"),
+    ({"repository_url": 'https://git.example.com/a"b'}, "repository_url", "percent-encode"),
+    ({"repository_url": "https://git.example.com/" + "x" * 80}, "repository_url", "95 characters or fewer"),
     ({"communication_channels": []}, "communication_channels", "at least one channel"),
     ({"iteration_length_weeks": 13}, "iteration_length_weeks", "0 (none) to 12 weeks"),
     (
@@ -42,6 +54,11 @@ REFUSED = [
         "is not a URL",
     ),
     ({"repository_url": "http://git.example.com/x"}, "repository_url", "is not an https:// URL"),
+    (
+        {"requirements_document": "stale", "requirements_url": "https://docs.example.com/<x>"},
+        "requirements_url",
+        "percent-encode",
+    ),
     ({"nonfunctional_priorities": []}, "nonfunctional_priorities", "at least one priority"),
     ({"machines": 0}, "machines", "between 1 and 1000"),
     # Contradictions between answers.
