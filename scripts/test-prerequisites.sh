@@ -9,31 +9,26 @@ set -euo pipefail
 missing=0
 say() { printf 'make test: %s\n' "$*" >&2; }
 
-if ! command -v chromium >/dev/null 2>&1; then
+# need COMMAND PACKAGE WHY: install Debian's PACKAGE when COMMAND is missing and we are
+# root, else say how. Debian installs some commands in /usr/sbin, which a user's PATH may not hold.
+need() {
+    if PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v "$1" >/dev/null 2>&1; then
+        return
+    fi
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "installing Chromium from Debian's package (the browser test needs it)"
+        say "installing $2 from Debian's package ($3)"
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq chromium >/dev/null
+        apt-get install -y -qq "$2" >/dev/null
     else
-        say "Chromium is missing; install it with: sudo apt-get install chromium"
+        say "$1 is missing; install it with: sudo apt-get install $2"
         missing=1
     fi
-fi
+}
 
-# Debian installs nginx in /usr/sbin, which a user's PATH may not hold.
-if ! PATH="$PATH:/usr/sbin:/usr/local/sbin" command -v nginx >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "installing nginx from Debian's package (the proxy sample's test runs it)"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        # The test runs its own nginx on a free port; one the package may start is not used.
-        apt-get install -y -qq nginx >/dev/null
-    else
-        say "nginx is missing; install it with: sudo apt-get install nginx"
-        missing=1
-    fi
-fi
+need chromium chromium "the browser test needs it"
+# The test runs its own nginx on a free port; one the package may start is not used.
+need nginx nginx "the proxy sample's test runs it"
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! port_open 5432; then
