@@ -123,7 +123,7 @@ def comparison_section(comparison: Mapping[str, Any], labels: Mapping[str, str])
     lines += [
         f"{comparison['source']}: template {comparison['commit']}, {comparison['rounds']} rounds."
         f" A median that moved by more than the combined spread (half of each run's min–max"
-        f" range, added) is flagged; {len(flagged)} of {len(rows)} figures are.",
+        f" range, added) is flagged: {len(flagged)} of {len(rows)} figures.",
     ]
     if comparison.get("settings"):
         lines.append("Settings differ: " + "; ".join(comparison["settings"]) + ".")

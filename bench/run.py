@@ -227,8 +227,8 @@ def comparison_of(
     stamp = str(old_meta.get("stamp", path))
     if not stats.comparable(results):
         note = (
-            f"{path} has no per-round figures (it was written before the benchmark ran in rounds):"
-            " nothing compared."
+            f"{path} has no per-round figures (written before the benchmark ran in rounds, or by a"
+            " run that measured nothing): nothing compared."
         )
         return {"stamp": stamp, "note": note}
     differing = [
