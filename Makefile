@@ -21,7 +21,7 @@ test: $(UV) ## Run the template's test suite (renders and tests real projects; a
 	bash scripts/test-prerequisites.sh
 	$(UV) run pytest -n 2 --dist loadgroup
 
-bench: $(UV) ## Benchmark the generated services against a floor app; prints a table (about 6 minutes)
+bench: $(UV) ## Benchmark services and `copier copy` against floors in 3 interleaved rounds; ratios with spreads (10-25 minutes)
 	$(UV) run --group bench python bench/run.py $(ARGS)
 
 lint: $(UV) ## Lint the template's own code
