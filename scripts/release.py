@@ -11,9 +11,10 @@ recreates them from that record. The template's version itself lives in pyprojec
 
 `release` refuses a dirty working tree, a version without an unreleased changelog entry
 and a version that is not above every released one. It then sets pyproject.toml's
-version (a "Release X.Y.Z" commit, when it differs), tags that commit `vX.Y.Z` (annotated,
-the entry as its message), and records the commit in the entry's heading in a second
-commit, because no commit can hold its own hash. Nothing is pushed.
+version and re-locks uv.lock (a "Release X.Y.Z" commit, when the version differs), tags
+that commit `vX.Y.Z` (annotated, the entry as its message), and records the commit in
+the entry's heading in a second commit, because no commit can hold its own hash.
+Nothing is pushed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 CHANGELOG = "CHANGELOG.md"
 PYPROJECT = "pyproject.toml"
+LOCK = "uv.lock"
 
 VERSION = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 HEADING = re.compile(
@@ -189,7 +191,11 @@ def release(root: Path, version: str, today: datetime.date | None = None) -> lis
         raise Refusal(f"{PYPROJECT} has no version line")
     if current["version"] != version:
         pyproject.write_text(text[: current.start()] + f'version = "{version}"' + text[current.end() :])
-        git(root, "commit", "--quiet", "-m", f"Release {version}", "--", PYPROJECT)
+        files = [PYPROJECT]
+        if (root / LOCK).exists():  # the lock records the version: stale, `uv run` would rewrite it
+            subprocess.run(["uv", "lock", "--quiet"], cwd=root, check=True)
+            files.append(LOCK)
+        git(root, "commit", "--quiet", "-m", f"Release {version}", "--", *files)
         said.append(f"{PYPROJECT}: version {current['version']} -> {version}")
     commit = git(root, "rev-parse", "HEAD")
     tag(root, entry, commit)

@@ -151,6 +151,7 @@ def test_release_bumps_tags_and_records_the_commit(clone: Path) -> None:
     assert result.returncode == 0, result.stderr
     tagged = _git(clone, "rev-list", "-n", "1", "v99.0.0")
     assert _git(clone, "show", f"{tagged}:pyproject.toml").count('version = "99.0.0"') == 1
+    assert 'name = "preflight-template"\nversion = "99.0.0"' in _git(clone, "show", f"{tagged}:uv.lock")
     assert _git(clone, "log", "-1", "--format=%s", tagged) == "Release 99.0.0"
     assert "What a project gains." in _git(clone, "tag", "-l", "--format=%(contents)", "v99.0.0")
     newest = released(clone)[-1]
