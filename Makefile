@@ -25,12 +25,12 @@ bench: $(UV) ## Benchmark services and `copier copy` against floors in 3 interle
 	$(UV) run --group bench python bench/run.py $(ARGS)
 
 lint: $(UV) ## Lint the template's own code
-	$(UV) run ruff check hooks tests bench
-	$(UV) run ruff format --check hooks tests bench
+	$(UV) run ruff check hooks tests bench scripts
+	$(UV) run ruff format --check hooks tests bench scripts
 
 format: $(UV) ## Format the template's own code
-	$(UV) run ruff format hooks tests bench
-	$(UV) run ruff check --fix hooks tests bench
+	$(UV) run ruff format hooks tests bench scripts
+	$(UV) run ruff check --fix hooks tests bench scripts
 
 release: $(UV) ## Tag a release: make release VERSION=X.Y.Z (needs its CHANGELOG.md entry; pushes nothing)
 	$(UV) run python scripts/release.py release "$(VERSION)"
