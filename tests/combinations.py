@@ -63,6 +63,7 @@ COMBINATIONS = (
         {"framework": "django", "database": "sqlite", "deployment": "compose", "python_version": "3.11"},
         runs_own_suite=True,
     ),
+    # Its read replica tests run on PostgreSQL (test_generated_projects.py); the suite does not.
     Combination(
         "fastapi-postgresql-replicas",
         {
