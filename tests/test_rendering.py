@@ -120,6 +120,12 @@ def test_compose_file_describes_the_app_and_its_database(
     else:
         assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"
         assert "healthcheck" in services["db"]
+    recorded = answers(synced_project(combination))
+    if recorded["deployment"] == "compose" and recorded["backup_strategy"] == "scheduled_dumps":
+        assert services["backup"]["profiles"] == ["backup"], "the scheduled dumps run only when asked for"
+        assert {"./backups:/backups"} <= set(services["backup"]["volumes"])
+    else:
+        assert "backup" not in services
 
 
 @pytest.mark.parametrize("combination", combination_params())
