@@ -22,6 +22,7 @@ import pytest
 import yaml
 
 from tests.combinations import COMBINATIONS
+from tests.delivery import assert_delivery_is_valid_and_hardened
 from tests.helpers import answers, render, run
 
 KUBERNETES_VERSION = "1.37.0"
@@ -283,3 +284,8 @@ def test_deploy_script_passes_shellcheck_and_migrates_before_the_rollout(project
     ]
     positions = [text.index(step) for step in order]
     assert positions == sorted(positions), "migrations complete before the rollout starts"
+
+
+def test_delivery_deploys_with_the_script(project: Path) -> None:
+    """The pipeline's Kubernetes steps (the GitLab one is in no combination of test_rendering)."""
+    assert_delivery_is_valid_and_hardened(project)
