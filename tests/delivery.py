@@ -21,7 +21,8 @@ PINNED_ACTION = re.compile(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}")
 PINNED_IMAGE = re.compile(r"[\w./-]+:\d+(\.\d+)+(-[\w.]+)?")
 DEPLOY_COMMANDS = {
     "kubernetes": 'sh k8s/deploy.sh {environment} "$IMAGE"',
-    "compose": "docker compose pull && docker compose up -d --wait",
+    # Pull, migrate with the new image, then recreate the service.
+    "compose": "docker compose pull && docker compose run --rm app",
     # No command the template could know: the step fails, saying what to write.
     "paas": "exit 1",
 }
@@ -31,12 +32,43 @@ def environments(recorded: dict[str, Any]) -> list[str]:
     return ["staging", "production"] if recorded["staging_environment"] else ["production"]
 
 
+OPERATIONS_SECTIONS = [
+    "Deploy",
+    "Roll back",
+    "Scale out",
+    "Rotate secrets",
+    "Read logs and metrics",
+    "Back up and restore",
+]
+
+
 def assert_delivery_is_valid_and_hardened(project: Path) -> None:
     recorded = answers(project)
     if recorded["repository_host"] == "gitlab":
         assert_gitlab_delivery(project, recorded)
     else:
         assert_github_delivery(project, recorded)
+    assert_operations_doc_matches(project, recorded)
+
+
+def assert_operations_doc_matches(project: Path, recorded: dict[str, Any]) -> None:
+    """docs/operations.md has its sections, and deploys the way the pipeline does."""
+    operations = (project / "docs" / "operations.md").read_text()
+    assert re.findall(r"^## (.+)$", operations, re.MULTILINE) == OPERATIONS_SECTIONS
+    pipeline = (
+        project / ".gitlab" / "delivery.yml"
+        if recorded["repository_host"] == "gitlab"
+        else project / ".github" / "workflows" / "delivery.yml"
+    ).read_text()
+    if recorded["deployment"] == "kubernetes":
+        assert "sh k8s/deploy.sh production " in operations
+    elif recorded["deployment"] == "compose":
+        # The same command on the host, with the image named for a person instead of "$IMAGE".
+        deploy_section = operations.split("## Roll back")[0]
+        (documented,) = re.findall(r'^ssh DEPLOY_HOST "(.+)"$', deploy_section, re.MULTILINE)
+        assert re.sub(r"IMAGE='[^']+'", "IMAGE='$IMAGE'", documented) in pipeline
+    else:
+        assert "fails and says so" in operations
 
 
 def assert_github_delivery(project: Path, recorded: dict[str, Any]) -> None:

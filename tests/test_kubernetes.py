@@ -289,3 +289,31 @@ def test_deploy_script_passes_shellcheck_and_migrates_before_the_rollout(project
 def test_delivery_deploys_with_the_script(project: Path) -> None:
     """The pipeline's Kubernetes steps (the GitLab one is in no combination of test_rendering)."""
     assert_delivery_is_valid_and_hardened(project)
+
+
+def test_operations_doc_commands_name_the_real_objects(project: Path) -> None:
+    """Every kubectl command of docs/operations.md names a namespace and objects the overlays make."""
+    built = {name: by_kind(build(project, f"overlays/{name}")) for name in overlays(project)}
+    production = built["production"]
+    namespaces = {kinds["Deployment"]["metadata"]["namespace"] for kinds in built.values()}
+    operations = (project / "docs" / "operations.md").read_text()
+    commands = re.findall(r"^kubectl .+$", operations, re.MULTILINE)
+    assert len(commands) >= 10
+    for namespace in re.findall(r"kubectl (?:create namespace|-n) (\S+)", operations):
+        assert namespace in namespaces
+    names = {
+        "deployment/": production["Deployment"]["metadata"]["name"],
+        "job/": production["Job"]["metadata"]["name"],
+        "hpa ": production["HorizontalPodAutoscaler"]["metadata"]["name"],
+        "secret generic ": f"{answers(project)['project_slug']}-secrets",  # the pods' secretRef
+    }
+    for kind, name in names.items():
+        mentioned = set(re.findall(rf"(?<![\w-]){kind}([\w-]+)", operations))
+        assert mentioned == {name}, f"{kind}: {mentioned} is not {name}"
+    pod_labels = production["Deployment"]["spec"]["template"]["metadata"]["labels"]
+    for selector in re.findall(r"logs -l (\S+)", operations):
+        wanted = dict(pair.split("=") for pair in selector.split(","))
+        assert wanted.items() <= pod_labels.items()
+    for section in ("## Deploy", "## Roll back", "## Rotate secrets", "## Read logs and metrics"):
+        assert section in operations
+    assert "rollout undo deployment/" in operations
