@@ -140,6 +140,10 @@ def test_production_has_the_objects_and_fields_the_docs_promise(project: Path) -
     assert prestop > 0
     assert pod["terminationGracePeriodSeconds"] > prestop + drain + graceful
     assert web["readinessProbe"]["periodSeconds"] < drain, "readiness must see the drain before it ends"
+    health = "router.py" if recorded["framework"] == "fastapi" else "apis.py"
+    deadline = number(project / "src" / package / "health" / health, "READINESS_TIMEOUT_SECONDS")
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert web[probe].get("timeoutSeconds", 1) > deadline, f"{probe}: over {deadline} s (ADR 0006)"
     adr = (project / "docs" / "decisions" / "0005-deployment.md").read_text()
     assert f"drains ({drain:g} seconds)" in adr
     assert f"`terminationGracePeriodSeconds: {pod['terminationGracePeriodSeconds']}`" in adr
