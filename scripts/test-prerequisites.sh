@@ -30,6 +30,13 @@ need chromium chromium "the browser test needs it"
 # The test runs its own nginx on a free port; one the package may start is not used.
 need nginx nginx "the proxy sample's test runs it"
 
+# kubectl's built-in kustomize builds the Kubernetes overlays (tests/test_kubernetes.py). It is
+# not a Debian package: it comes with the machine's Google Cloud SDK, or Kubernetes' own apt repository.
+if ! command -v kubectl >/dev/null 2>&1; then
+    say "kubectl is missing (the Kubernetes manifests' test builds them with kubectl kustomize); install the Kubernetes client from its apt repository"
+    missing=1
+fi
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if ! port_open 5432; then
     say "PostgreSQL is not answering on 127.0.0.1:5432 (user postgres, trust auth); start it, e.g. with: sudo pg_ctlcluster \$(ls /etc/postgresql) main start"

@@ -22,6 +22,7 @@ CODE_DRIVING_QUESTIONS = (
     "traffic",
     "deployment",
     "staging_environment",
+    "backup_strategy",
 )
 
 COMBINATIONS = (
@@ -34,6 +35,7 @@ COMBINATIONS = (
             "traffic": "high",
             "read_replicas": True,
             "deployment": "kubernetes",
+            "backup_strategy": "scheduled_dumps",
             "staging_environment": False,
             "project_name": "Order Desk",
             "repository_host": "other",
@@ -63,6 +65,7 @@ COMBINATIONS = (
         {"framework": "django", "database": "sqlite", "deployment": "compose", "python_version": "3.11"},
         runs_own_suite=True,
     ),
+    # Its read replica tests run on PostgreSQL (test_generated_projects.py); the suite does not.
     Combination(
         "fastapi-postgresql-replicas",
         {

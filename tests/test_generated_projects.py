@@ -38,3 +38,23 @@ def test_generated_project_review_passes(combination: Combination, synced_projec
     summary = result.stdout.strip().splitlines()[-1]  # pytest -q ends with "N passed in …"
     assert re.search(r"\d+ passed", summary), summary
     assert not re.search(r"\d+ (failed|skipped|error)", summary), summary
+
+
+# The combinations that run their own suite with read replicas are on MariaDB. On
+# PostgreSQL, this one runs what a replica changes: the replica test (two real databases)
+# and the database layer's tests, not the whole suite again.
+REPLICAS_ON_POSTGRESQL = ("fastapi-postgresql-replicas",)
+REPLICA_TESTS = ["tests/test_read_replica.py", "tests/core/test_database.py"]
+
+
+@pytest.mark.parametrize("combination", combination_params(names=REPLICAS_ON_POSTGRESQL))
+def test_read_replica_tests_pass_on_postgresql(
+    combination: Combination, synced_project: SyncedProject
+) -> None:
+    result = run(
+        ["uv", "run", "pytest", "-q", "-p", "no:cacheprovider", *REPLICA_TESTS], synced_project(combination)
+    )
+
+    summary = result.stdout.strip().splitlines()[-1]
+    assert re.search(r"\d+ passed", summary), summary
+    assert not re.search(r"\d+ (failed|skipped|error)", summary), summary

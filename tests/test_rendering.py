@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from tests.combinations import CODE_DRIVING_QUESTIONS, COMBINATIONS, combination_params
+from tests.delivery import assert_delivery_is_valid_and_hardened
 from tests.helpers import (
     QUESTIONS,
     TEMPLATE_ROOT,
@@ -75,6 +76,7 @@ def test_ci_pipeline_is_valid_and_hardened(combination: Combination, synced_proj
             assert re.search(r":\d+(\.\d+)+", image), f"image not pinned to a version: {image}"
         assert pipeline["check"]["script"][-1] == "make test"
         assert "uv sync --locked" in pipeline["check"]["script"], "CI must fail on a missing or stale uv.lock"
+        assert_delivery_is_valid_and_hardened(project)
         return
     assert not (project / ".gitlab-ci.yml").exists()
     workflow_path = project / ".github" / "workflows" / "ci.yml"
@@ -90,6 +92,7 @@ def test_ci_pipeline_is_valid_and_hardened(combination: Combination, synced_proj
             assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"]), f"unpinned: {step['uses']}"
     assert any(step.get("run") == "make test" for step in steps)
     assert any(step.get("run") == "uv sync --locked" for step in steps), "CI must fail on a stale uv.lock"
+    assert_delivery_is_valid_and_hardened(project)
 
 
 @pytest.mark.parametrize("combination", combination_params())
@@ -144,6 +147,11 @@ def test_compose_file_describes_the_app_and_its_database(
             assert services[dependent]["depends_on"]["db"]["condition"] == "service_healthy"
         assert "healthcheck" in services["db"]
         assert services["db"]["restart"] == "unless-stopped"
+    if recorded["deployment"] == "compose" and recorded["backup_strategy"] == "scheduled_dumps":
+        assert services["backup"]["profiles"] == ["backup"], "the scheduled dumps run only when asked for"
+        assert {"./backups:/backups"} <= set(services["backup"]["volumes"])
+    else:
+        assert "backup" not in services
 
 
 @pytest.mark.parametrize("combination", combination_params())

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from copier import run_copy, run_update
+from copier import run_copy
 
 from tests.helpers import TEMPLATE_ROOT, project_env, render, run
 
@@ -183,23 +183,3 @@ def test_update_runs_the_tasks_once_and_moves_env_to_the_new_database(tmp_path: 
         k: v for k, v in env_before.items() if k != "DATABASE_URL"
     }
     assert 'name = "asyncmy"' in (project / "uv.lock").read_text()
-
-
-def test_copier_update_works_from_day_one(tmp_path: Path) -> None:
-    """A template change reaches a project that has edits of its own, which are kept."""
-    template = _template_repository(tmp_path)
-    project = tmp_path / "project"
-    run_copy(str(template), str(project), defaults=True, unsafe=True, quiet=True)
-    readme = project / "README.md"
-    readme.write_text(readme.read_text() + "\nOur own note.\n")
-    _git(project, "commit", "--quiet", "-am", "Team edit")
-    makefile = template / "template" / "Makefile.jinja"
-    makefile.write_text(makefile.read_text() + "\n# A template improvement.\n")
-    _git(template, "-c", "user.name=t", "-c", "user.email=t@e.x", "commit", "--quiet", "-am", "v2")
-
-    run_update(str(project), defaults=True, unsafe=True, overwrite=True, quiet=True)
-
-    assert "# A template improvement." in (project / "Makefile").read_text()
-    assert "Our own note." in readme.read_text()
-    assert not list(project.rglob("*.rej"))
-    assert "<<<<<<<" not in readme.read_text()
