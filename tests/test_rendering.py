@@ -113,17 +113,40 @@ def test_dockerfile_passes_hadolint_and_runs_as_non_root(
 def test_compose_file_describes_the_app_and_its_database(
     combination: Combination, synced_project: SyncedProject
 ) -> None:
-    compose = yaml.safe_load((synced_project(combination) / "compose.yaml").read_text())
+    # No Docker engine or Compose plugin here: the Compose Specification's schema, then its meaning.
+    project = synced_project(combination)
+    run(["check-jsonschema", "--builtin-schema", "vendor.compose-spec", "compose.yaml"], project)
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
     services = compose["services"]
-    assert services["app"]["build"] == "."
+    recorded = answers(project)
+    package = recorded["package_name"]
+    assert services["app"]["build"] == services["migrate"]["build"] == "."
+    assert services["app"]["image"] == services["migrate"]["image"], "one image runs both"
+    assert services["app"]["environment"] == services["migrate"]["environment"]
     published = [port for service in services.values() for port in service.get("ports", [])]
     assert all(port.startswith("127.0.0.1:") for port in published), "publish on loopback only"
-    if combination.data.get("database", "postgresql") == "sqlite":
+    # The one-shot migration: the image's CMD with `migrate` (what tests/test_image.py runs).
+    assert services["migrate"]["command"] == ["python", "-m", package, "migrate"]
+    assert services["migrate"]["restart"] == "no"
+    assert "ports" not in services["migrate"]
+    assert services["app"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert services["app"]["restart"] == "unless-stopped"
+    assert "/health/ready" in " ".join(services["app"]["healthcheck"]["test"])
+    watched = {rule["path"]: rule["action"] for rule in services["app"]["develop"]["watch"]}
+    assert watched == {"src/": "rebuild", "uv.lock": "rebuild", "pyproject.toml": "rebuild"}
+    # What `docker compose up` starts has no profile; optional parts have one of their own.
+    assert not [name for name in ("migrate", "app", "db") if "profiles" in services.get(name, {})]
+    assert ("proxy" in services) == (recorded["deployment"] == "compose")
+    if "proxy" in services:
+        assert services["proxy"]["depends_on"]["app"]["condition"] == "service_healthy"
+    if recorded["database"] == "sqlite":
         assert "db" not in services
+        assert services["app"]["volumes"] == services["migrate"]["volumes"], "one database file"
     else:
-        assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"
+        for dependent in ("app", "migrate"):
+            assert services[dependent]["depends_on"]["db"]["condition"] == "service_healthy"
         assert "healthcheck" in services["db"]
-    recorded = answers(synced_project(combination))
+        assert services["db"]["restart"] == "unless-stopped"
     if recorded["deployment"] == "compose" and recorded["backup_strategy"] == "scheduled_dumps":
         assert services["backup"]["profiles"] == ["backup"], "the scheduled dumps run only when asked for"
         assert {"./backups:/backups"} <= set(services["backup"]["volumes"])

@@ -2,6 +2,7 @@
 runs each test in a transaction it rolls back, and drops the database at the end.
 `server` is the production entry point serving that database over real HTTP."""
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,14 @@ from django.db import connection
 from django.test import Client
 
 from tests.servers import Serve, server, serving  # noqa: F401 (`server`: a shared fixture)
-from tests.service import FROM_PROXY, collect_static, database_url, production_env
+from tests.service import (
+    FROM_PROXY,
+    collect_static,
+    create_scratch_database,
+    database_url,
+    drop_scratch_database,
+    production_env,
+)
 
 # The drills' figures, printed at the end of the run (tests/figures.py).
 pytest_plugins = ["tests.figures"]
@@ -33,6 +41,18 @@ def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def empty_tables(transactional_db: None) -> None:
     """Every table is emptied after the test (by `transactional_db`), whoever wrote to it."""
+
+
+@pytest.fixture
+def scratch_database_url(django_db_setup: None, django_db_blocker: Any, tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own on the test server, for tests that migrate from nothing."""
+    with django_db_blocker.unblock():
+        url = create_scratch_database(tmp_path)
+    try:
+        yield url
+    finally:
+        with django_db_blocker.unblock():
+            drop_scratch_database(url)
 
 
 @pytest.fixture(scope="session")
