@@ -13,7 +13,6 @@ import sys
 
 from copier.__main__ import CopierApp  # the `copier` command's own entry point
 
-
 # How Copier words a refused answer: a question's validator, and a choice's.
 REFUSALS = ("Validation error for question '", "Invalid choice for '")
 
