@@ -15,7 +15,7 @@ $(CURDIR)/.tools/bin/uv:
 	.tools/bin/pip install --quiet uv
 
 project: $(UV) ## Generate a service with the default answers: make project DEST=../my-service ARGS="-d database=mysql"
-	$(UV) run --group dev copier copy --trust --defaults $(ARGS) . $(DEST)
+	$(UV) run --group dev python scripts/project.py --trust --defaults $(ARGS) . $(DEST)
 
 test: $(UV) ## Run the template's test suite (renders and tests real projects; about 16 minutes)
 	bash scripts/test-prerequisites.sh

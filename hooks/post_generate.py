@@ -3,7 +3,8 @@
 1. Write `.env` with freshly generated secrets, if there is none (never overwritten).
    On update, a `.env` whose DATABASE_URL speaks another database than the answers
    now choose gets that one line from `.env.example`; nothing else in it changes.
-2. Lock the dependencies with `uv lock`, when uv is installed.
+2. Lock the dependencies with `uv lock`, when uv is installed (skipped, with the reason, when
+   the Python version the project pins is not on this machine and uv cannot download it).
 3. On copy only: make the first git commit, so the project is reviewable and
    `copier update` has a baseline from day one. On update nothing is committed:
    the team reviews the diff first.
@@ -89,11 +90,28 @@ def lock_dependencies(project: Path) -> str:
     if uv is None:
         return "uv not found: skipped `uv lock` (`uv sync` will lock on first use)"
     result = subprocess.run([uv, "lock"], cwd=project, capture_output=True, text=True, check=False)
+    if result.returncode != 0 and (wanted := _missing_python(uv, project)):
+        # Not a failure of the project: uv needs the interpreter it targets and could not
+        # fetch it (no network, or downloads off). Copier would delete the project on a failed task.
+        return (
+            f"Python {wanted} not found and uv could not download it: skipped `uv lock`. "
+            f"Install Python {wanted} (or let uv fetch it), then run `make lock` and commit uv.lock"
+        )
     if result.returncode != 0:
         raise TaskError(
             f"`uv lock` failed; fix the cause and run it again in {project}:\n{result.stderr.strip()}"
         )
     return "dependencies locked in uv.lock"
+
+
+def _missing_python(uv: str, project: Path) -> str | None:
+    """The Python version the project pins in .python-version, if uv finds no such interpreter."""
+    pinned = project / ".python-version"
+    if not pinned.is_file():
+        return None
+    wanted = pinned.read_text().strip()
+    found = subprocess.run([uv, "python", "find", wanted], cwd=project, capture_output=True, check=False)
+    return wanted if found.returncode != 0 else None
 
 
 def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:

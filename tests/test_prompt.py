@@ -16,16 +16,22 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 DOWN = "\x1b[B"
 
 
-def _prompt(tmp_path: Path, ask: str, *data: str) -> tuple[pexpect.spawn, Path]:
-    """`copier copy` that asks one question interactively; the other answers are given."""
+# The narrowest terminal the messages are written for (tests/test_messages.py).
+COLUMNS = 80
+
+
+def _prompt(tmp_path: Path, ask: str | list[str], *data: str) -> tuple[pexpect.spawn, Path]:
+    """`copier copy` that asks some questions interactively, at 80 columns; the others are given."""
     destination = tmp_path / "project"
-    arguments = ["copy", "--skip-tasks", "--defaults", "--ask", ask]
+    arguments = ["copy", "--skip-tasks", "--defaults"]
+    for question in [ask] if isinstance(ask, str) else ask:
+        arguments += ["--ask", question]
     for answer in data:
         arguments += ["-d", answer]
     child = pexpect.spawn(
         "copier",
         [*arguments, str(TEMPLATE_ROOT), str(destination)],
-        dimensions=(50, 120),
+        dimensions=(50, COLUMNS),
         encoding="utf-8",
         timeout=60,
         env=project_env(),
@@ -43,7 +49,7 @@ def _answers(project: Path) -> dict[str, object]:
     [
         (["deployment=compose", "traffic=high"], "lower the traffic: SQLite has one writer"),
         (["deployment=compose", "data_volume=large"], "lower the data volume: SQLite is one file"),
-        (["deployment=kubernetes"], "deploy with Compose: SQLite is a local file"),
+        (["deployment=kubernetes"], "deploy with Compose: SQLite is a file"),
     ],
     ids=["traffic", "data_volume", "deployment"],
 )
@@ -57,7 +63,8 @@ def test_a_contradicting_database_is_shown_disabled_and_cannot_be_picked(
     child.expect(pexpect.EOF)
     screen = ANSI.sub("", child.before or "")
 
-    assert f"SQLite — one file on one host ({reason})" in screen
+    # Whole on the 80-column screen: a longer line would be cut at the edge.
+    assert f"   - SQLite — one file on one host ({reason})" in screen
     assert _answers(destination)["database"] in {"postgresql", "mysql"}
 
 
@@ -65,7 +72,8 @@ def test_a_contradicting_number_of_machines_is_refused_with_the_reason(tmp_path:
     child, destination = _prompt(tmp_path, "machines", "deployment=compose")
     child.expect("How many separate machines")
     child.send("\x15" + "3\r")  # clear the default, type 3
-    child.expect("Choose 1 machine: Docker Compose runs on a single host")
+    # The one-line toolbar under the prompt cuts at the terminal's width: the advice is whole.
+    child.expect_exact("Validation error for question 'machines': Choose 1: Compose runs on one host.")
     child.send("\x08\x081\r")
     child.expect(pexpect.EOF)
 
@@ -94,4 +102,41 @@ def test_the_reasons_shown_beside_a_disabled_choice_fit_in_80_columns() -> None:
         for reason in (r.strip() for r in reasons):
             if reason:
                 line = f"   - {label} ({reason})"
-                assert len(line) <= 80, f"{len(line)} columns: {line}"
+                assert len(line) < COLUMNS, f"{len(line)} columns: {line}"
+
+
+def test_a_refused_slug_shows_its_advice_whole_at_80_columns(tmp_path: Path) -> None:
+    child, destination = _prompt(tmp_path, "project_slug")
+    child.expect("Slug for the repository")
+    child.send("\x15" + "Order_Service_" + "x" * 40 + "\r")
+    child.expect_exact("Validation error for question 'project_slug': Write it like order-service.")
+    child.send("\x15" + "order-service\r")
+    child.expect(pexpect.EOF)
+
+    assert _answers(destination)["project_slug"] == "order-service"
+
+
+def test_a_yes_no_question_is_a_choice_and_its_enter_does_not_answer_the_next(tmp_path: Path) -> None:
+    """At a yes/no prompt `n` submitted at once, and the Enter after it took the next default."""
+    child, destination = _prompt(tmp_path, ["staging_environment", "security_risks"])
+    child.expect("Will there be separate test/staging servers")
+    child.expect_exact("No")
+    child.send("n")  # not an answer at a choice: nothing is submitted
+    child.send("\r")  # the Enter that used to skip the next question picks the highlighted Yes
+    child.expect("What special security or safety risks exist")
+    child.send("\x15" + "card data in logs\r")
+    child.expect(pexpect.EOF)
+
+    answers = _answers(destination)
+    assert answers["staging_environment"] is True
+    assert answers["security_risks"] == "card data in logs"
+
+
+def test_a_yes_no_choice_records_false_for_no(tmp_path: Path) -> None:
+    child, destination = _prompt(tmp_path, "scheduled_update_check")
+    child.expect("Check for template updates on a schedule")
+    child.send(DOWN + "\r")  # from the default Yes to No
+    child.expect(pexpect.EOF)
+
+    assert _answers(destination)["scheduled_update_check"] is False
+    assert not (destination / ".github" / "workflows" / "template-update.yml").exists()

@@ -16,51 +16,51 @@ from copier import run_copy, run_update
 from tests.helpers import QUESTIONS, TEMPLATE_ROOT, project_env, render
 
 REFUSED = [
-    ({"project_name": ""}, "project_name", "cannot be empty"),
-    ({"project_name": "9 Lives"}, "project_name", "must start with a letter"),
-    ({"project_name": "x" * 61}, "project_name", "60 characters or fewer"),
-    ({"project_slug": "Order_Service"}, "project_slug", "lowercase letters, digits and single '-'"),
-    ({"project_slug": "order--service"}, "project_slug", "is not valid"),
-    ({"package_name": "order-service"}, "package_name", "is not a Python identifier"),
-    ({"package_name": "1orders"}, "package_name", "is not a Python identifier"),
-    ({"package_name": "class"}, "package_name", "is a Python keyword"),
-    ({"package_name": "logging"}, "package_name", "is a module of Python's standard library"),
+    ({"project_name": ""}, "project_name", "Give the project a name"),
+    ({"project_name": "9 Lives"}, "project_name", "Start with a letter"),
+    ({"project_name": "x" * 61}, "project_name", "Keep it to 60 characters at most"),
+    ({"project_slug": "Order_Service"}, "project_slug", "Write it like order-service"),
+    ({"project_slug": "order--service"}, "project_slug", "Write it like order-service"),
+    ({"package_name": "order-service"}, "package_name", "Write it like order_service"),
+    ({"package_name": "1orders"}, "package_name", "Write it like order_service"),
+    ({"package_name": "class"}, "package_name", "Rename it: it's a Python keyword"),
+    ({"package_name": "logging"}, "package_name", "Add a suffix: it shadows stdlib"),
     # The default package name follows the project name: "Calendar" would be `calendar`.
-    ({"project_name": "Calendar"}, "package_name", "is a module of Python's standard library"),
-    ({"package_name": "tomllib"}, "package_name", "is a module of Python's standard library"),
-    ({"package_name": "pydantic"}, "package_name", "would shadow a module the service imports"),
-    ({"package_name": "tests"}, "package_name", "would shadow a module the service imports"),
-    ({"project_description": "x" * 201}, "project_description", "200 characters at most"),
-    ({"business_value": "   "}, "business_value", "Say in a sentence"),
-    ({"author_name": " "}, "author_name", "cannot be empty"),
-    ({"author_email": "team-at-example.com"}, "author_email", "is not an e-mail address"),
-    ({"author_email": 'te"am@example.com'}, "author_email", "is not an e-mail address"),
+    ({"project_name": "Calendar"}, "package_name", "Add a suffix: it shadows stdlib"),
+    ({"package_name": "tomllib"}, "package_name", "Add a suffix: it shadows stdlib"),
+    ({"package_name": "pydantic"}, "package_name", "Add a suffix: it names a module"),
+    ({"package_name": "tests"}, "package_name", "Add a suffix: it names a module"),
+    ({"project_description": "x" * 201}, "project_description", "Keep it to 200 characters"),
+    ({"business_value": "   "}, "business_value", "Say why the project exists"),
+    ({"author_name": " "}, "author_name", "Name a team or a person"),
+    ({"author_email": "team-at-example.com"}, "author_email", "Give name@domain.tld"),
+    ({"author_email": 'te"am@example.com'}, "author_email", "Give name@domain.tld"),
     # Free text lands on one line of Python, TOML or Markdown (issue 16).
-    ({"project_description": "One line.\nAnother."}, "project_description", "Keep it on one line"),
-    ({"business_value": "a\rb"}, "business_value", "Keep it on one line"),
-    ({"author_name": "Back\x7fend"}, "author_name", "Keep it on one line"),
+    ({"project_description": "One line.\nAnother."}, "project_description", "Use one line, no tabs"),
+    ({"business_value": "a\rb"}, "business_value", "Use one line, no tabs"),
+    ({"author_name": "Back\x7fend"}, "author_name", "Use one line, no tabs"),
     ({"author_name": "Backend, Platform"}, "author_name", "Leave out ',', '<' and '>'"),
-    ({"team_members": "PO,\ttech lead"}, "team_members", "Keep it on one line"),
-    ({"main_use_cases": "orders\u2028refunds"}, "main_use_cases", "Keep it on one line"),
-    ({"data_flow": "in\x85out"}, "data_flow", "Keep it on one line"),
-    ({"security_risks": "\x00"}, "security_risks", "Keep it on one line"),
-    ({"repository_url": 'https://git.example.com/a"b'}, "repository_url", "percent-encode"),
-    ({"repository_url": "https://git.example.com/" + "x" * 80}, "repository_url", "95 characters or fewer"),
-    ({"communication_channels": []}, "communication_channels", "at least one channel"),
-    ({"iteration_length_weeks": 13}, "iteration_length_weeks", "0 (none) to 12 weeks"),
+    ({"team_members": "PO,\ttech lead"}, "team_members", "Use one line, no tabs"),
+    ({"main_use_cases": "orders\u2028refunds"}, "main_use_cases", "Use one line, no tabs"),
+    ({"data_flow": "in\x85out"}, "data_flow", "Use one line, no tabs"),
+    ({"security_risks": "\x00"}, "security_risks", "Use one line, no tabs"),
+    ({"repository_url": 'https://git.example.com/a"b'}, "repository_url", "Percent-encode"),
+    ({"repository_url": "https://git.example.com/" + "x" * 80}, "repository_url", "Keep it to 95 characters"),
+    ({"communication_channels": []}, "communication_channels", "Pick at least one"),
+    ({"iteration_length_weeks": 13}, "iteration_length_weeks", "Give 0 (none) to 12"),
     (
         {"requirements_document": "maintained", "requirements_url": "docs/reqs"},
         "requirements_url",
-        "is not a URL",
+        "Use http(s)://…, or nothing",
     ),
-    ({"repository_url": "http://git.example.com/x"}, "repository_url", "is not an https:// URL"),
+    ({"repository_url": "http://git.example.com/x"}, "repository_url", "Use https://… or git@host:path"),
     (
         {"requirements_document": "stale", "requirements_url": "https://docs.example.com/<x>"},
         "requirements_url",
-        "percent-encode",
+        "Percent-encode",
     ),
-    ({"nonfunctional_priorities": []}, "nonfunctional_priorities", "at least one priority"),
-    ({"machines": 0}, "machines", "between 1 and 1000"),
+    ({"nonfunctional_priorities": []}, "nonfunctional_priorities", "Pick at least one"),
+    ({"machines": 0}, "machines", "Give 1 to 1000 machines"),
     # Contradictions between answers.
     # Contradictions between answers: with --data, the later question of the two refuses
     # (interactively, its contradicting choice is shown disabled with the same reason).
@@ -69,27 +69,27 @@ REFUSED = [
     (
         {"database": "sqlite", "deployment": "kubernetes"},
         "database",
-        "deploy with Compose: SQLite is a local file",
+        "deploy with Compose: SQLite is a file",
     ),
-    ({"database": "sqlite", "deployment": "paas"}, "database", "deploy with Compose: SQLite is a local file"),
+    ({"database": "sqlite", "deployment": "paas"}, "database", "deploy with Compose: SQLite is a file"),
     (
         {"deployment": "compose", "machines": 3},
         "machines",
-        "Choose 1 machine: Docker Compose runs on a single",
+        "Choose 1: Compose runs on one host",
     ),
-    ({"database": "sqlite", "read_replicas": True}, "read_replicas", "SQLite has no read replicas"),
+    ({"database": "sqlite", "read_replicas": True}, "read_replicas", "Say no: SQLite has no replicas"),
     # An answer that would change nothing is refused, not silently ignored.
     (
         {"architecture_pattern": "hexagonal"},
         "architecture_pattern",
-        "the template builds layered feature packages only",
+        "pick layered: ADR 0002 says why",
     ),
     ({"framework": "django", "orm": "sqlalchemy"}, "orm", "it follows the framework"),
     ({"framework": "fastapi", "orm": "django"}, "orm", "it follows the framework"),
     (
         {"database": "sqlite", "backup_strategy": "managed_pitr"},
         "backup_strategy",
-        "choose scheduled dumps: SQLite has no PITR",
+        "choose dumps: SQLite has no PITR",
     ),
 ]
 
@@ -105,6 +105,9 @@ def test_wrong_answer_is_refused_before_anything_is_written(
         render(destination, data)
 
     assert message in str(refusal.value)
+    # As Copier prints it, at the prompt's one-line toolbar too: whole on an 80-column terminal,
+    # whose last column the prompt leaves empty.
+    assert len(str(refusal.value)) < 80, str(refusal.value)
     assert not destination.exists()
 
 
@@ -169,10 +172,10 @@ def test_sqlite_alone_deploys_with_compose_on_one_host(tmp_path: Path) -> None:
 UPDATE_REFUSALS = [
     ({"database": "sqlite"}, {"traffic": "high"}, "for 'traffic': change the database too"),
     ({"database": "sqlite"}, {"deployment": "kubernetes"}, "for 'deployment': change the database too"),
-    ({"database": "sqlite"}, {"read_replicas": True}, "SQLite has no read replicas"),
-    ({"database": "sqlite"}, {"backup_strategy": "managed_pitr"}, "choose scheduled dumps"),
+    ({"database": "sqlite"}, {"read_replicas": True}, "SQLite has no replicas"),
+    ({"database": "sqlite"}, {"backup_strategy": "managed_pitr"}, "choose dumps: SQLite has no PITR"),
     # Before: deployment and machines were silently reset to fit SQLite.
-    ({}, {"database": "sqlite"}, "for 'database': deploy with Compose: SQLite is a local file"),
+    ({}, {"database": "sqlite"}, "for 'database': deploy with Compose: SQLite is a file"),
     ({}, {"database": "sqlite", "deployment": "compose"}, "for 'deployment': set machines to 1 too"),
     (
         {"read_replicas": True},
@@ -266,3 +269,57 @@ def test_questions_follow_the_kickoff_checklist_order() -> None:
     order = ["Project Communication", "Architecture", "Databases"]
 
     assert [s for i, s in enumerate(sections) if i == 0 or sections[i - 1] != s] == order
+
+
+@pytest.mark.parametrize(
+    ("url", "web"),
+    [
+        ("git@gitlab.example.com:team/order-desk.git", "https://gitlab.example.com/team/order-desk"),
+        ("ssh://git@git.example.com:2222/team/order-desk.git", "https://git.example.com/team/order-desk"),
+        ("https://github.com/team/order-desk", "https://github.com/team/order-desk"),
+    ],
+    ids=["scp-like", "ssh-url", "https"],
+)
+def test_a_repository_url_over_ssh_is_accepted_and_linked_as_its_https_page(
+    tmp_path: Path, url: str, web: str
+) -> None:
+    project = render(tmp_path / "project", {"repository_url": url})
+
+    assert f'Repository = "{web}"' in (project / "pyproject.toml").read_text()
+    brief = (project / "docs" / "project.md").read_text()
+    assert f"- **URL:** <{web}>" in brief
+    assert (f"(clone: `{url}`)" in brief) == (url != web)
+    assert yaml.safe_load((project / ".copier-answers.yml").read_text())["repository_url"] == url
+
+
+# The last commit whose yes/no questions were confirm prompts (before they became choices).
+CONFIRM_PROMPT_COMMIT = "5e729af"
+
+
+def test_an_update_keeps_yes_no_answers_recorded_before_they_were_choices(
+    template_repository: Path, tmp_path: Path
+) -> None:
+    """Projects generated when the questions were `y/n` prompts record true/false; so do choices."""
+    old = tmp_path / "old-template"
+    subprocess.run(["git", "clone", "--quiet", str(template_repository), str(old)], check=True)
+    subprocess.run(["git", "-C", str(old), "checkout", "--quiet", CONFIRM_PROMPT_COMMIT], check=True)
+    subprocess.run(["git", "-C", str(old), "tag", "v1"], check=True)
+    spec = yaml.safe_load((old / "copier.yml").read_text())
+    assert "choices" not in spec["staging_environment"], "the old template asks yes/no"
+    recorded = {"staging_environment": False, "prototype_exists": True, "read_replicas": True}
+    project = _generated_project(old, tmp_path / "project", recorded)
+    # Point the project at the template as it is now (one more commit, tagged v2).
+    subprocess.run(["git", "-C", str(old), "fetch", "--quiet", str(template_repository), "HEAD"], check=True)
+    subprocess.run(["git", "-C", str(old), "checkout", "--quiet", "FETCH_HEAD"], check=True)
+    subprocess.run(["git", "-C", str(old), "tag", "v2"], check=True)
+    assert "choices" in yaml.safe_load((old / "copier.yml").read_text())["staging_environment"]
+
+    run_update(str(project), defaults=True, overwrite=True, quiet=True, unsafe=True, skip_tasks=True)
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v2"
+    assert {key: answers[key] for key in recorded} == recorded
+    # What the answers drive is still there after the update: no staging, a replica setting.
+    env_example = (project / ".env.example").read_text()
+    assert "development, test or production" in env_example
+    assert "DATABASE_REPLICA_URL" in env_example

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -112,6 +113,37 @@ def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "single-choices"
 
 
+def _python_found(version: str) -> bool:
+    return subprocess.run(["uv", "python", "find", version], capture_output=True, check=False).returncode == 0
+
+
+def _sync_dependencies(project: Path, environment: Path) -> None:
+    """The project's dependencies, without the project, in `environment`.
+
+    A project pinned to a Python this machine lacks (3.14: no interpreter here, and uv
+    cannot download one) gets them on the newest Python that is here, from a copy of its
+    pyproject.toml that allows it; mypy still checks for the pinned version
+    (`[tool.mypy] python_version`), and ruff lints for it (`target-version`).
+    """
+    wanted = (project / ".python-version").read_text().strip()
+    source = project
+    if not _python_found(wanted):
+        present = [v for v in choice_values(QUESTIONS["python_version"]) if v != wanted and _python_found(v)]
+        newest = max(present, key=lambda version: tuple(int(part) for part in version.split(".")))
+        source = environment.with_name(environment.name + "-on-" + newest)
+        source.mkdir(parents=True, exist_ok=True)
+        pyproject = (project / "pyproject.toml").read_text()
+        pinned = f'requires-python = ">={wanted}"'
+        assert pinned in pyproject, "the render pins its Python in requires-python"
+        (source / "pyproject.toml").write_text(pyproject.replace(pinned, f'requires-python = ">={newest}"'))
+        (source / ".python-version").write_text(newest + "\n")
+    run(
+        ["uv", "sync", "--quiet", "--no-install-project"],
+        source,
+        env=project_env(UV_PROJECT_ENVIRONMENT=str(environment)),
+    )
+
+
 def _mypy(project: Path, shared: Path) -> dict[str, Any]:
     """mypy --strict's verdict on this tree; identical trees are checked once per run.
 
@@ -126,11 +158,7 @@ def _mypy(project: Path, shared: Path) -> dict[str, Any]:
         if not verdict_path.exists():
             with _locked(shared / "locks" / f"env-{key}"):
                 if not (environment / "bin" / "mypy").exists():
-                    run(
-                        ["uv", "sync", "--quiet", "--no-install-project"],
-                        project,
-                        env=project_env(UV_PROJECT_ENVIRONMENT=str(environment)),
-                    )
+                    _sync_dependencies(project, environment)
                 mypy = [str(environment / "bin" / "mypy"), "--cache-dir", str(shared / "mypy-cache" / key)]
                 try:
                     run(mypy, project, timeout=600)

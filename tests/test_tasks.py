@@ -183,3 +183,28 @@ def test_update_runs_the_tasks_once_and_moves_env_to_the_new_database(tmp_path: 
         k: v for k, v in env_before.items() if k != "DATABASE_URL"
     }
     assert 'name = "asyncmy"' in (project / "uv.lock").read_text()
+
+
+def test_without_the_pinned_python_the_lock_is_skipped_with_the_reason_and_the_project_kept(
+    tmp_path: Path,
+) -> None:
+    """Python 3.14 is offered but is not on this machine; uv may not download it (as here)."""
+    project = render(tmp_path / "project", {"python_version": "3.14"})
+    assert subprocess.run(["uv", "python", "find", "3.14"], capture_output=True, check=False).returncode != 0
+
+    result = subprocess.run(
+        [sys.executable, str(HOOK), "--operation", "copy", "--author-name=T", "--author-email=t@example.com"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=project_env(UV_PYTHON_DOWNLOADS="never"),
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "preflight [lock]: Python 3.14 not found and uv could not download it: skipped `uv lock`" in (
+        result.stdout
+    )
+    assert "then run `make lock` and commit uv.lock" in result.stdout
+    assert not (project / "uv.lock").exists()
+    assert _git(project, "rev-list", "--count", "HEAD") == "1", "the first commit is still made"

@@ -8,6 +8,7 @@ acknowledged are kept for the drill to check.
 import threading
 from collections import Counter
 from types import TracebackType
+from typing import Self
 
 import httpx
 
@@ -26,7 +27,7 @@ class WritingClients:
         self._lock = threading.Lock()
         self._threads = [threading.Thread(target=self._write, args=(n,)) for n in range(count)]
 
-    def __enter__(self) -> "WritingClients":
+    def __enter__(self) -> Self:
         self._running.set()
         for thread in self._threads:
             thread.start()
