@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,3 +113,19 @@ def run(
         output = (result.stdout + "\n" + result.stderr)[-6000:]
         raise AssertionError(f"`{' '.join(command)}` failed in {cwd} ({result.returncode}):\n{output}")
     return result
+
+
+def template_snapshot(destination: Path) -> Path:
+    """A git repository of this template as it is now, committed or not: this clone's history
+    plus one commit of the working tree (Copier renders a template from git)."""
+    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(destination)], check=True)
+    shutil.copytree(
+        TEMPLATE_ROOT,
+        destination,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(".git", ".venv", ".tools"),
+    )
+    git = ["git", "-C", str(destination), "-c", "user.name=t", "-c", "user.email=t@e.x"]
+    subprocess.run([*git, "add", "--all"], check=True)
+    subprocess.run([*git, "commit", "--quiet", "--allow-empty", "-m", "the working tree"], check=True)
+    return destination

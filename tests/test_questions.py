@@ -4,7 +4,6 @@ before anything is written."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import pytest
 import yaml
 from copier import run_copy, run_update
 
-from tests.helpers import QUESTIONS, TEMPLATE_ROOT, project_env, render
+from tests.helpers import QUESTIONS, TEMPLATE_ROOT, project_env, render, template_snapshot
 
 REFUSED = [
     ({"project_name": ""}, "project_name", "Give the project a name"),
@@ -222,16 +221,7 @@ def test_an_update_may_change_contradicting_answers_together(
 @pytest.fixture(scope="module")
 def template_repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository of this template as it is now, committed or not."""
-    template = tmp_path_factory.mktemp("template") / "template"
-    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(template)], check=True)
-    shutil.copytree(
-        TEMPLATE_ROOT, template, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", ".venv", ".tools")
-    )
-    subprocess.run(["git", "-C", str(template), "add", "--all"], check=True)
-    subprocess.run(
-        ["git", "-C", str(template), *_IDENTITY, "commit", "-qm", "v1", "--allow-empty"], check=True
-    )
-    return template
+    return template_snapshot(tmp_path_factory.mktemp("template") / "template")
 
 
 _IDENTITY = ("-c", "user.name=t", "-c", "user.email=t@e.x")

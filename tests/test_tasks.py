@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from copier import run_copy
 
-from tests.helpers import TEMPLATE_ROOT, project_env, render, run
+from tests.helpers import TEMPLATE_ROOT, project_env, render, run, template_snapshot
 
 HOOK = TEMPLATE_ROOT / "hooks" / "post_generate.py"
 
@@ -130,15 +130,7 @@ def test_tasks_do_nothing_in_copiers_scratch_renders(trusted_project: Path, tmp_
 
 
 def _template_repository(tmp_path: Path) -> Path:
-    """A git repository of the template as it is now, committed or not, tagged v1."""
-    template = tmp_path / "template"
-    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(template)], check=True)
-    shutil.copytree(
-        TEMPLATE_ROOT, template, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", ".venv", ".tools")
-    )
-    _git(template, "add", "--all")
-    _commit(template, "v1")
-    return template
+    return template_snapshot(tmp_path / "template")
 
 
 def _commit(repository: Path, message: str) -> None:

@@ -4,7 +4,6 @@ real template repository with releases, and the CI files that run it on a schedu
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 import yaml
 from copier import run_copy, run_update
 
-from tests.helpers import TEMPLATE_ROOT, project_env, render, run
+from tests.helpers import TEMPLATE_ROOT, project_env, render, run, template_snapshot
 
 _IDENTITY = ("-c", "user.name=t", "-c", "user.email=t@e.x")
 PINNED_ACTION = re.compile(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}")
@@ -37,13 +36,7 @@ def _check_update(project: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def released_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This template as it is now, committed and tagged v1 (the next release is made by the test)."""
-    template = tmp_path_factory.mktemp("released") / "template"
-    subprocess.run(["git", "clone", "--quiet", str(TEMPLATE_ROOT), str(template)], check=True)
-    shutil.copytree(
-        TEMPLATE_ROOT, template, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git", ".venv", ".tools")
-    )
-    _git(template, "add", "--all")
-    _git(template, "commit", "-qm", "release 1", "--allow-empty")
+    template = template_snapshot(tmp_path_factory.mktemp("released") / "template")
     _git(template, "tag", "v1")
     return template
 
