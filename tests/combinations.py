@@ -39,7 +39,7 @@ COMBINATIONS = (
         "fastapi-mariadb",
         {
             "database": "mysql",
-            "python_version": "3.13",
+            "python_version": "3.12",
             "traffic": "high",
             "read_replicas": True,
             "deployment": "kubernetes",
