@@ -17,7 +17,7 @@ $(CURDIR)/.tools/bin/uv:
 project: $(UV) ## Generate a service with the default answers: make project DEST=../my-service ARGS="-d database=mysql"
 	$(UV) run --group dev python scripts/project.py --trust --defaults $(ARGS) . $(DEST)
 
-test: $(UV) ## Run the template's test suite (renders and tests real projects; about 16 minutes)
+test: $(UV) ## Run the template's test suite (renders and tests real projects; about 18 minutes)
 	bash scripts/test-prerequisites.sh
 	$(UV) run pytest -n 2 --dist loadgroup
 
