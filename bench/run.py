@@ -112,7 +112,19 @@ def copy_floor_template(workdir: Path) -> Path:
 def copy_command(template: str, mode: str, source: Path, destination: Path) -> list[str]:
     flags = {"floor": [], "render": ["--skip-tasks"], "tasks": ["--trust"]}[mode]
     data = [] if template == stats.FLOOR else copier_data(template)
-    return [copier_executable(), "copy", "-q", "--defaults", *flags, *data, str(source), str(destination)]
+    # HEAD: the working tree (uncommitted changes included), not the newest release tag.
+    ref = ["--vcs-ref", "HEAD"]
+    return [
+        copier_executable(),
+        "copy",
+        "-q",
+        "--defaults",
+        *ref,
+        *flags,
+        *data,
+        str(source),
+        str(destination),
+    ]
 
 
 def warm_up(framework: str, workdir: Path) -> None:

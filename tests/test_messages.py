@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import QUESTIONS, TEMPLATE_ROOT, project_env
+from tests.helpers import QUESTIONS, TEMPLATE_ROOT, WORKING_TREE, project_env
 
 # How Copier shows a refusal. A question's validator: in the prompt's one-line toolbar
 # (cut at the terminal's width) and as the error of a refused -d answer. A choice's
@@ -137,7 +137,13 @@ def _make_project(destination: Path, *answers: str) -> subprocess.CompletedProce
     """`make project` as a user runs it, from this checkout (the wrapper the target calls)."""
     data = " ".join(f"-d {answer}" for answer in answers)
     return subprocess.run(
-        ["make", "--no-print-directory", "project", f"DEST={destination}", f"ARGS=--skip-tasks -q {data}"],
+        [
+            "make",
+            "--no-print-directory",
+            "project",
+            f"DEST={destination}",
+            f"ARGS=--skip-tasks -q --vcs-ref={WORKING_TREE} {data}",
+        ],
         cwd=TEMPLATE_ROOT,
         capture_output=True,
         text=True,

@@ -10,7 +10,7 @@ import pexpect
 import pytest
 import yaml
 
-from tests.helpers import TEMPLATE_ROOT, project_env
+from tests.helpers import TEMPLATE_ROOT, WORKING_TREE, project_env
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 DOWN = "\x1b[B"
@@ -23,7 +23,7 @@ COLUMNS = 80
 def _prompt(tmp_path: Path, ask: str | list[str], *data: str) -> tuple[pexpect.spawn, Path]:
     """`copier copy` that asks some questions interactively, at 80 columns; the others are given."""
     destination = tmp_path / "project"
-    arguments = ["copy", "--skip-tasks", "--defaults"]
+    arguments = ["copy", "--skip-tasks", "--defaults", "--vcs-ref", WORKING_TREE]
     for question in [ask] if isinstance(ask, str) else ask:
         arguments += ["--ask", question]
     for answer in data:

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from copier import run_copy, run_update
 
-from tests.helpers import QUESTIONS, TEMPLATE_ROOT, project_env, render, template_snapshot
+from tests.helpers import QUESTIONS, TEMPLATE_ROOT, WORKING_TREE, project_env, render, template_snapshot
 
 REFUSED = [
     ({"project_name": ""}, "project_name", "Give the project a name"),
@@ -119,7 +119,12 @@ def copy_on_the_command_line(destination: Path, *answers: str) -> subprocess.Com
     """`copier copy --defaults --skip-tasks -d <answer> …`, as a user types it: answers are text."""
     data = [arg for answer in answers for arg in ("-d", answer)]
     return subprocess.run(
-        [*("copier", "copy", "--defaults", "--skip-tasks"), *data, str(TEMPLATE_ROOT), str(destination)],
+        [
+            *("copier", "copy", "--defaults", "--skip-tasks", "--vcs-ref", WORKING_TREE),
+            *data,
+            str(TEMPLATE_ROOT),
+            str(destination),
+        ],
         capture_output=True,
         text=True,
         env=project_env(),
